@@ -1,0 +1,36 @@
+# make run: set up .venv and start the router on 127.0.0.1:4001
+# make test: set up .venv with the test extras and run lint, type checks and the suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck bench train clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMP): setup.cfg pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test,train]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m llmrouter $(ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check llmrouter tests benchmarks
+	$(PY) -m mypy llmrouter
+
+test: lint
+	$(PY) -m pytest -q
+	$(PY) benchmarks/run.py --quick
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py $(ARGS)
+
+train: $(STAMP)
+	$(PY) -m llmrouter.classify.train
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,257 @@
+"""The aiohttp application: routes, the error and auth middlewares, and per-app state.
+
+`create_app(config, session=None)` builds everything a request needs once (providers, router,
+classifier) and keeps it under typed `web.AppKey`s; the one `ClientSession` is created and
+closed in a cleanup context (or injected by tests). Handlers are thin: parse, route, relay.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+from aiohttp import web
+
+from llmrouter import __version__
+from llmrouter.classify import LEVELS
+from llmrouter.classify.pipeline import Pipeline
+from llmrouter.config import Config
+from llmrouter.egress import OpenAIEgress
+from llmrouter.errors import (
+    BadRequest,
+    NoProviderConfigured,
+    PayloadTooLarge,
+    RouterError,
+    Unauthorized,
+)
+from llmrouter.forward import Attempt, Outcome, probe, relay
+from llmrouter.providers import Provider, RequestContext, make_provider
+from llmrouter.routing import KEY_HINT, ROUTER_ALIASES, Route, Router
+from llmrouter.validate import parse_chat_request
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("llmrouter.access")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class State:
+    config: Config
+    providers: dict[str, Provider]
+    status: dict[str, str]
+    router: Router
+    pipeline: Pipeline
+    session: aiohttp.ClientSession
+
+    def attempts(self, route: Route) -> list[Attempt]:
+        attempts = [
+            Attempt(self.providers[ref.provider], ref, self.providers[ref.provider].config.timeouts)
+            for ref in route.candidates
+            if ref.provider in self.providers
+        ]
+        if not attempts:
+            names = ", ".join(sorted({r.provider for r in route.candidates}))
+            raise NoProviderConfigured(
+                f"No usable provider for this request ({names}): {KEY_HINT}."
+            )
+        return attempts
+
+
+CONFIG = web.AppKey("config", Config)
+STATE = web.AppKey("state", State)
+
+
+def create_app(config: Config, *, session: aiohttp.ClientSession | None = None) -> web.Application:
+    app = web.Application(
+        client_max_size=int(config.server.max_body_mb * 1024 * 1024),
+        middlewares=[error_middleware, auth_middleware],
+    )
+    app[CONFIG] = config
+    app.cleanup_ctx.append(_state_ctx(session))
+    app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/chat/completions", chat_completions)
+    app.router.add_get("/v1/models", list_models)
+    app.router.add_get("/models", list_models)
+    app.router.add_get("/health", health)
+    return app
+
+
+def _state_ctx(
+    injected: aiohttp.ClientSession | None,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        config = app[CONFIG]
+        session = injected or aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
+            timeout=aiohttp.ClientTimeout(total=None),
+            skip_auto_headers=("User-Agent",),
+        )
+        providers: dict[str, Provider] = {}
+        status: dict[str, str] = {}
+        for name, pc in config.providers.items():
+            provider = make_provider(pc)
+            if provider is None:
+                status[name] = f"unsupported type '{pc.type}'"
+            elif pc.needs_key:
+                providers[name] = provider
+                status[name] = "configured" if pc.api_key else "missing key"
+            else:
+                providers[name] = provider
+                status[name] = "reachable" if await probe(session, pc.base_url) else "not running"
+        usable = {n: s in ("configured", "reachable") for n, s in status.items()}
+        pipeline = Pipeline.from_path(config.routes_path)
+        router = Router(config, usable, pipeline)
+        app[STATE] = State(config, providers, status, router, pipeline, session)
+        if not any(router.levels.values()):
+            log.warning("no provider is available: %s", KEY_HINT)
+        try:
+            yield
+        finally:
+            if injected is None:
+                await session.close()
+
+    return ctx
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except RouterError as exc:
+        return error_response(exc)
+    except web.HTTPRequestEntityTooLarge as exc:
+        return error_response(PayloadTooLarge(f"The request body is too large: {exc.text}"))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        err = RouterError(exc.reason, status=exc.status, code=None)
+        err.type = "invalid_request_error" if exc.status < 500 else "server_error"
+        return error_response(err)
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    keys = request.app[CONFIG].server.api_keys
+    if keys and request.path != "/health":
+        offered = _client_key(request).encode()
+        if not any(hmac.compare_digest(offered, key.encode()) for key in keys):
+            raise Unauthorized(
+                "A valid API key for this router is required (Authorization: Bearer)."
+            )
+    return await handler(request)
+
+
+def error_response(exc: RouterError) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(exc.body()),
+        status=exc.status,
+        headers=exc.headers,
+        content_type="application/json",
+    )
+
+
+def _client_key(request: web.Request) -> str:
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    return request.headers.get("x-api-key", "")
+
+
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    outcome = Outcome()
+    level = "-"
+    try:
+        body = parse_chat_request(await _read_body(request))
+        route = await state.router.route(body)
+        level = route.level
+        stream = bool(body.get("stream"))
+        options = body.get("stream_options") or {}
+        ctx = RequestContext(
+            ref=route.primary,
+            stream=stream,
+            include_usage=stream and bool(options.get("include_usage")),
+            client_key="" if state.config.server.api_keys else _client_key(request),
+            reasoning_content=state.config.server.reasoning_content,
+            openclaw=state.config.openclaw,
+        )
+        egress = OpenAIEgress(include_usage=ctx.include_usage)
+        headers = {"x-llmrouter-level": route.level}
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("request %s: %s", route.level, body.get("messages"))
+        return await relay(
+            request, state.session, state.attempts(route), body, ctx, egress, headers, outcome
+        )
+    except RouterError as exc:
+        outcome.status = exc.status
+        raise
+    finally:
+        _access(request, level, outcome)
+
+
+async def _read_body(request: web.Request) -> bytes:
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise PayloadTooLarge(
+            f"The request body is larger than server.max_body_mb "
+            f"({request.app[CONFIG].server.max_body_mb:g} MB).",
+        ) from exc
+    except (aiohttp.ClientPayloadError, ValueError) as exc:
+        raise BadRequest(f"The request body could not be read: {exc}") from exc
+
+
+def _access(request: web.Request, level: str, outcome: Outcome) -> None:
+    usage = outcome.usage or {}
+    total_ms = (time.perf_counter() - outcome.started) * 1000
+    ttft = f"{outcome.ttft_ms:.1f}" if outcome.ttft_ms is not None else "-"
+    access_log.info(
+        "level=%s provider=%s model=%s status=%s ttft_ms=%s total_ms=%.1f tokens=%s/%s%s",
+        level,
+        outcome.provider,
+        outcome.model,
+        outcome.status,
+        ttft,
+        total_ms,
+        usage.get("prompt_tokens", "-"),
+        usage.get("completion_tokens", "-"),
+        f" attempts={','.join(outcome.attempts)}" if outcome.attempts else "",
+    )
+
+
+async def list_models(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    now = int(time.time())
+    ids = ["llm-router", *LEVELS, *state.router.model_ids()]
+    data = [{"id": i, "object": "model", "created": now, "owned_by": "llmrouter"} for i in ids]
+    return web.json_response({"object": "list", "data": data}, dumps=_dumps)
+
+
+async def health(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    levels: dict[str, Any] = {
+        level: str(refs[0]) if refs else None for level, refs in state.router.levels.items()
+    }
+    body: dict[str, Any] = {
+        "status": "ok" if any(levels.values()) else "no_providers",
+        "version": __version__,
+        "classifier": state.config.classifier.provider,
+        "levels": levels,
+        "providers": state.status,
+    }
+    if body["status"] != "ok":
+        body["message"] = f"No provider is available: {KEY_HINT}."
+    return web.json_response(body, dumps=_dumps)
+
+
+def _dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+__all__ = ["CONFIG", "ROUTER_ALIASES", "STATE", "create_app"]

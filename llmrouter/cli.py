@@ -1,0 +1,135 @@
+"""Command line: arguments → config → logging → uvloop → run_app, plus the helper commands.
+
+    llmrouter [serve] [--host H] [--port N] [--config PATH] [--log] [--openclaw]
+    llmrouter classify "text" [--json] [--config PATH] | classify --test [FILE]
+    llmrouter train [FILE.jsonl ...] [--out PATH]
+
+The environment is read here, once, and handed to the config loader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from llmrouter import __version__
+from llmrouter.config import Config, ConfigError, ServerConfig, load_config
+
+log = logging.getLogger("llmrouter")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "classify":
+        from llmrouter.classify.evaluate import main as classify_main
+
+        return classify_main(args[1:])
+    if args and args[0] == "train":
+        from llmrouter.classify.train import main as train_main
+
+        return train_main(args[1:])
+    if args and args[0] == "serve":
+        args = args[1:]
+    return serve(args)
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llmrouter",
+        description="Route each OpenAI chat request to the cheapest model that can handle it.",
+    )
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1, or server.host)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 4001)")
+    parser.add_argument("--config", help="config file (default config.yaml, else built-in)")
+    parser.add_argument("--log", action="store_true", help="verbose per-request logging")
+    parser.add_argument("--openclaw", action="store_true", help="OpenClaw compatibility mode")
+    parser.add_argument("--version", action="version", version=f"llmrouter {__version__}")
+    return parser
+
+
+def config_path(given: str | None) -> Path | None:
+    """--config, else ./config.yaml when present, else None (the shipped default)."""
+    if given:
+        return Path(given)
+    local = Path("config.yaml")
+    return local if local.is_file() else None
+
+
+def load_or_exit(given: str | None) -> Config:
+    try:
+        return load_config(config_path(given), os.environ)
+    except ConfigError as exc:
+        print("llmrouter: the configuration has errors:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(argv: Sequence[str]) -> int:
+    args = _serve_parser().parse_args(argv)
+    config = load_or_exit(args.config)
+    server: ServerConfig = replace(
+        config.server,
+        host=args.host or config.server.host,
+        port=args.port or config.server.port,
+    )
+    config = replace(config, server=server, openclaw=args.openclaw or config.openclaw)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.log:
+        logging.getLogger("llmrouter").setLevel(logging.DEBUG)
+    if not server.api_keys and not _is_loopback(server.host):
+        log.warning(
+            "listening on %s with no server.api_keys: anyone who can reach it can spend your "
+            "provider credit",
+            server.host,
+        )
+    log.info(
+        "llmrouter %s on http://%s:%d (config: %s)",
+        __version__,
+        server.host,
+        server.port,
+        config.source,
+    )
+    from aiohttp import web
+
+    from llmrouter.app import create_app
+
+    web.run_app(
+        create_app(config),
+        host=server.host,
+        port=server.port,
+        access_log=None,
+        handler_cancellation=True,
+        shutdown_timeout=server.shutdown_grace_s,
+        loop=_new_loop(),
+        print=None,
+    )
+    return 0
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # uvloop has no Windows build
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

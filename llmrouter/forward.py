@@ -1,0 +1,310 @@
+"""The only module that awaits upstream I/O: open the upstream call, relay it to the client.
+
+Theory of operation: `relay()` tries the route's candidates in order. A candidate that fails
+before the client has been sent anything (refused, timed out before the first byte, 429/5xx,
+a 404 for the model) hands over to the next; once the first byte has been written to the
+client the router never retries, and a later failure ends the stream with one error event.
+One deadline covers each attempt: connect + first byte, then re-armed after every read to the
+idle limit, never past the total. Network exceptions are caught here and only here, and
+re-raised as the router's own errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import orjson
+from aiohttp import web
+
+from llmrouter.config import ModelRef, Timeouts
+from llmrouter.egress import Egress
+from llmrouter.errors import (
+    RouterError,
+    UpstreamError,
+    UpstreamProtocolError,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
+from llmrouter.providers.base import Provider, RequestContext
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout_at as _deadline
+else:  # aiohttp depends on async-timeout below 3.11
+    from async_timeout import timeout_at as _deadline
+
+log = logging.getLogger(__name__)
+RETRYABLE = frozenset({408, 429, 500, 502, 503, 504, 529})
+MAX_ERROR_BODY = 1 << 20
+
+
+@dataclass
+class Outcome:
+    """What happened to one request, for the access log and the metrics."""
+
+    started: float = field(default_factory=time.perf_counter)
+    provider: str = "-"
+    model: str = "-"
+    status: int = 0
+    ttft_ms: float | None = None
+    usage: dict[str, Any] | None = None
+    attempts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    provider: Provider
+    ref: ModelRef
+    timeouts: Timeouts
+
+
+async def relay(
+    request: web.Request,
+    session: aiohttp.ClientSession,
+    attempts: list[Attempt],
+    body: dict[str, Any],
+    ctx: RequestContext,
+    egress: Egress,
+    headers: Mapping[str, str],
+    outcome: Outcome,
+) -> web.StreamResponse:
+    """Answer `request` from the first candidate that works."""
+    last: RouterError | None = None
+    for i, attempt in enumerate(attempts):
+        ctx.ref = attempt.ref
+        outcome.provider, outcome.model = attempt.ref.provider, attempt.ref.model
+        try:
+            return await _attempt(request, session, attempt, body, ctx, egress, headers, outcome)
+        except UpstreamError as exc:
+            outcome.attempts.append(f"{attempt.ref}={exc.status}")
+            last = exc
+            if i + 1 == len(attempts) or not _may_retry(exc):
+                raise
+            log.warning("%s failed (%s); trying %s", attempt.ref, exc.status, attempts[i + 1].ref)
+    assert last is not None
+    raise last
+
+
+def _may_retry(exc: UpstreamError) -> bool:
+    return exc.status in RETRYABLE or (exc.status == 404 and exc.code == "model_not_found")
+
+
+async def _attempt(
+    request: web.Request,
+    session: aiohttp.ClientSession,
+    attempt: Attempt,
+    body: dict[str, Any],
+    ctx: RequestContext,
+    egress: Egress,
+    headers: Mapping[str, str],
+    outcome: Outcome,
+) -> web.StreamResponse:
+    provider, t = attempt.provider, attempt.timeouts
+    headers = {
+        **headers,
+        "x-llmrouter-provider": attempt.ref.provider,
+        "x-llmrouter-model": attempt.ref.model,
+    }
+    upstream = provider.build_request(body, ctx)
+    name = provider.config.name
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    end = started + t.total
+    phase = "first byte"
+    try:
+        async with (
+            _deadline(min(started + t.first_byte, end)) as deadline,
+            session.post(
+                upstream.url,
+                data=upstream.body,
+                headers=upstream.headers,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=t.connect),
+            ) as resp,
+        ):
+            if resp.status >= 400:
+                data = await resp.content.read(MAX_ERROR_BODY)
+                raise provider.parse_error(resp.status, data, resp.headers, ctx)
+            if not ctx.stream or not _is_stream(resp):
+                data = await resp.read()
+                return _whole(provider, resp.status, data, ctx, egress, headers, outcome)
+            phase = "idle"
+            return await _stream(
+                request,
+                resp,
+                provider,
+                ctx,
+                egress,
+                headers,
+                outcome,
+                lambda: deadline.reschedule(min(loop.time() + t.idle, end)),
+            )
+    except aiohttp.ServerTimeoutError as exc:  # raised by sock_connect
+        raise UpstreamTimeout(
+            f"{name} could not be connected to within {t.connect:g} s", provider=name
+        ) from exc
+    except TimeoutError as exc:
+        limit = t.first_byte if phase == "first byte" else t.idle
+        if loop.time() >= end - 0.001:
+            phase, limit = "total", t.total
+        raise UpstreamTimeout(
+            f"{name} timed out ({phase} limit {limit:g} s)", provider=name
+        ) from exc
+    except aiohttp.ClientConnectorError as exc:
+        raise UpstreamUnreachable(
+            f"Cannot connect to {name} ({exc.host}:{exc.port}): {exc.os_error.strerror or exc}",
+            provider=name,
+        ) from exc
+    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
+        raise UpstreamProtocolError(f"{name} broke off its answer: {exc}", provider=name) from exc
+    except aiohttp.ClientError as exc:
+        raise UpstreamUnreachable(f"{name} request failed: {exc}", provider=name) from exc
+
+
+def _is_stream(resp: aiohttp.ClientResponse) -> bool:
+    kind = resp.content_type
+    return kind in ("text/event-stream", "application/x-ndjson") or not kind.endswith("json")
+
+
+def _whole(
+    provider: Provider,
+    status: int,
+    data: bytes,
+    ctx: RequestContext,
+    egress: Egress,
+    headers: Mapping[str, str],
+    outcome: Outcome,
+) -> web.StreamResponse:
+    """A complete upstream body → one JSON response (or, for a streaming client whose upstream
+    answered in one piece, one chunk stream built from it)."""
+    if provider.passthrough and egress.passthrough and not ctx.stream:
+        completion = provider.parse_response(data, ctx)  # validates; bytes go out unchanged
+        outcome.status = status
+        outcome.usage = completion.get("usage")
+        return web.Response(
+            body=data, status=status, headers=headers, content_type="application/json"
+        )
+    completion = provider.parse_response(data, ctx)
+    outcome.status = 200
+    outcome.usage = completion.get("usage")
+    if not ctx.stream:
+        return web.Response(
+            body=orjson.dumps(completion), headers=headers, content_type="application/json"
+        )
+    raise UpstreamProtocolError(
+        f"{provider.config.name} answered a streaming request with one JSON body",
+        provider=provider.config.name,
+    )
+
+
+async def _stream(
+    request: web.Request,
+    resp: aiohttp.ClientResponse,
+    provider: Provider,
+    ctx: RequestContext,
+    egress: Egress,
+    headers: Mapping[str, str],
+    outcome: Outcome,
+    rearm: Any,
+) -> web.StreamResponse:
+    pipe = _Pipe(provider, ctx, egress)
+    reader = resp.content.iter_any()
+    first = b""
+    async for data in reader:  # nothing is sent to the client before the upstream's first bytes
+        rearm()
+        first = pipe.feed(data)
+        if first:
+            break
+    if not first:  # the upstream ended without a byte for the client: fail before answering
+        first = pipe.finish()
+        pipe.finished = True
+    response = web.StreamResponse(status=200, headers={**headers, "cache-control": "no-cache"})
+    response.content_type = egress.content_type
+    await response.prepare(request)
+    outcome.status = 200
+    outcome.ttft_ms = (time.perf_counter() - outcome.started) * 1000
+    try:
+        if first:
+            await response.write(first)
+        async for data in reader:
+            rearm()
+            out = pipe.feed(data)
+            if out:
+                await response.write(out)
+        if not pipe.finished:
+            await response.write(pipe.finish())
+    except (RouterError, TimeoutError, aiohttp.ClientError) as exc:
+        error = _as_router_error(exc, provider.config.name)
+        outcome.status = error.status
+        log.warning("stream from %s ended in error: %s", ctx.ref, error.message)
+        await response.write(egress.error(error))
+    finally:
+        outcome.usage = pipe.usage
+    await response.write_eof()
+    return response
+
+
+def _as_router_error(exc: BaseException, name: str) -> RouterError:
+    if isinstance(exc, RouterError):
+        return exc
+    if isinstance(exc, TimeoutError):
+        return UpstreamTimeout(f"{name} stopped sending (idle or total limit)", provider=name)
+    return UpstreamProtocolError(f"{name} broke off its answer: {exc}", provider=name)
+
+
+class _Pipe:
+    """Upstream bytes → client bytes: a byte filter for passthrough, else decode → translate →
+    encode. Pure; `usage` holds the upstream's token counts once seen."""
+
+    def __init__(self, provider: Provider, ctx: RequestContext, egress: Egress) -> None:
+        self._usage: dict[str, Any] | None = None
+        self.finished = False
+        self.egress = egress
+        if provider.passthrough and egress.passthrough:
+            self.filter = provider.passthrough_filter(ctx)  # type: ignore[attr-defined]
+            self.decoder = None
+        else:
+            self.filter = None
+            self.decoder = provider.decoder()
+            self.translator = provider.translator(ctx)
+
+    def feed(self, data: bytes) -> bytes:
+        if self.filter is not None:
+            return self.filter.feed(data)  # type: ignore[no-any-return]
+        chunks = []
+        for event in self.decoder.decode(data):  # type: ignore[union-attr]
+            chunks.extend(self.translator.feed(event))
+        return self._encode(chunks)
+
+    def finish(self) -> bytes:
+        if self.filter is not None:
+            return self.filter.finish()  # type: ignore[no-any-return]
+        chunks = []
+        for event in self.decoder.flush():  # type: ignore[union-attr]
+            chunks.extend(self.translator.feed(event))
+        chunks.extend(self.translator.finish())
+        return self._encode(chunks) + self.egress.done()
+
+    @property
+    def usage(self) -> dict[str, Any] | None:
+        return self.filter.usage if self.filter is not None else self._usage  # type: ignore[no-any-return]
+
+    def _encode(self, chunks: list[dict[str, Any]]) -> bytes:
+        for chunk in chunks:
+            if chunk.get("usage"):
+                self._usage = chunk["usage"]
+        return self.egress.encode(chunks) if chunks else b""
+
+
+async def probe(session: aiohttp.ClientSession, base_url: str, timeout: float = 0.3) -> bool:
+    """Does anything answer HTTP at `base_url`? (Start-up only: is the local Ollama running?)"""
+    try:
+        async with session.get(base_url, timeout=aiohttp.ClientTimeout(total=timeout)):
+            return True
+    except (aiohttp.ClientError, TimeoutError):
+        return False

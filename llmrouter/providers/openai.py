@@ -1,0 +1,286 @@
+"""OpenAI and every OpenAI-compatible upstream (Kimi, DeepSeek, vLLM, OpenRouter, custom).
+
+The request body is changed only where it must be (model, usage option, reasoning-model
+parameters). The stream is not decoded on the way back: `PassthroughFilter` looks at the raw
+bytes only to find the usage chunk, `[DONE]` and error events. `ChunkParser` is the decoding
+translator used when the client speaks another format (the Anthropic ingress).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from llmrouter.chunks import Chunk
+from llmrouter.config import ProviderConfig
+from llmrouter.errors import UpstreamError, UpstreamProtocolError
+from llmrouter.providers.base import RequestContext, UpstreamRequest, api_key, retry_headers
+from llmrouter.sse import DONE, SSEDecoder, SSEEvent, encode_data
+
+# Reasoning families (o1, o3, o4, gpt-5) take max_completion_tokens and reject sampling knobs.
+_REASONING = re.compile(r"^(o\d|gpt-5)(\b|[-_.]|$)")
+_SAMPLING = (
+    "temperature",
+    "top_p",
+    "presence_penalty",
+    "frequency_penalty",
+    "logprobs",
+    "top_logprobs",
+    "logit_bias",
+)
+_USAGE = re.compile(rb'"usage"\s*:\s*\{')
+_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+_FINISH = re.compile(rb'"finish_reason"\s*:\s*"')
+
+
+def is_reasoning_model(config: ProviderConfig, model: str) -> bool:
+    override = config.reasoning_models.get(model)
+    return bool(_REASONING.match(model)) if override is None else override
+
+
+class OpenAIProvider:
+    passthrough = True
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+        self.url = config.base_url + "/chat/completions"
+
+    def build_request(self, body: dict[str, Any], ctx: RequestContext) -> UpstreamRequest:
+        out = dict(body)
+        out["model"] = ctx.ref.model
+        out["stream"] = ctx.stream
+        if ctx.stream:
+            out["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
+        else:
+            out.pop("stream_options", None)
+        if is_reasoning_model(self.config, ctx.ref.model):
+            _to_reasoning_params(out)
+        headers = {"content-type": "application/json", **ctx.extra_headers}
+        if ctx.stream:
+            headers["accept"] = "text/event-stream"
+        key = api_key(self.config, ctx)
+        if key:
+            headers["authorization"] = f"Bearer {key}"
+        return UpstreamRequest(self.url, headers, orjson.dumps(out))
+
+    def decoder(self) -> SSEDecoder:
+        return SSEDecoder()
+
+    def translator(self, ctx: RequestContext) -> ChunkParser:
+        return ChunkParser(self.config.name)
+
+    def passthrough_filter(self, ctx: RequestContext) -> PassthroughFilter:
+        return PassthroughFilter(self.config.name, keep_usage=ctx.include_usage)
+
+    def parse_response(self, data: bytes, ctx: RequestContext) -> dict[str, Any]:
+        try:
+            completion = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise UpstreamProtocolError(
+                f"{self.config.name} answered with a body that is not JSON",
+                provider=self.config.name,
+            ) from exc
+        if not isinstance(completion, dict) or "choices" not in completion:
+            raise error_from_body(self.config.name, 502, completion, {})
+        return completion
+
+    def parse_error(
+        self, status: int, data: bytes, headers: Mapping[str, str], ctx: RequestContext
+    ) -> UpstreamError:
+        try:
+            body = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            body = data[:300].decode("utf-8", "replace").strip()
+        return error_from_body(self.config.name, status, body, headers)
+
+
+def _to_reasoning_params(out: dict[str, Any]) -> None:
+    if "max_tokens" in out:
+        out.setdefault("max_completion_tokens", out.pop("max_tokens"))
+    for key in _SAMPLING:
+        out.pop(key, None)
+    out["messages"] = [
+        {**m, "role": "developer"} if m.get("role") == "system" else m for m in out["messages"]
+    ]
+
+
+def error_from_body(
+    provider: str, status: int, body: Any, headers: Mapping[str, str]
+) -> UpstreamError:
+    """An OpenAI-style error body (or any text) → UpstreamError keeping status and message."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        message = str(error.get("message") or f"{provider} returned HTTP {status}")
+        code = error.get("code")
+        return UpstreamError(
+            message,
+            provider=provider,
+            status=status,
+            param=error.get("param") if isinstance(error.get("param"), str) else None,
+            code=str(code) if code is not None else None,
+            headers=retry_headers(headers),
+        )
+    text = error if isinstance(error, str) else body if isinstance(body, str) else ""
+    message = f"{provider} returned HTTP {status}" + (f": {text}" if text else "")
+    return UpstreamError(message, provider=provider, status=status, headers=retry_headers(headers))
+
+
+class PassthroughFilter:
+    """Copies an OpenAI SSE stream byte for byte, looking only at the events that matter.
+
+    Grammar: `data: {chunk}` events, an optional usage chunk (`"choices": []` and a `usage`
+    object) near the end, then `data: [DONE]`; an upstream failure is a `data: {"error": ...}`
+    event. Complete events are released as soon as their blank line arrives; `[DONE]` is held
+    back so a usage chunk can still be added before it (Kimi puts usage inside the last choice).
+    """
+
+    __slots__ = (
+        "_buf",
+        "_usage_chunk",
+        "done",
+        "errored",
+        "finished",
+        "keep_usage",
+        "provider",
+        "usage",
+    )
+
+    def __init__(self, provider: str, *, keep_usage: bool) -> None:
+        self.provider = provider
+        self.keep_usage = keep_usage
+        self._buf = b""
+        self.usage: dict[str, Any] | None = None
+        self._usage_chunk: Chunk = {}
+        self.done = False
+        self.errored = False
+        self.finished = False
+
+    def feed(self, data: bytes) -> bytes:
+        buf = self._buf + data if self._buf else data
+        end = _last_event_end(buf)
+        if end < 0:
+            self._buf = buf
+            return b""
+        self._buf = buf[end:]
+        ready = buf[:end]
+        if _USAGE.search(ready) or b"[DONE]" in ready or b'"error"' in ready:
+            return b"".join(self._event(e) for e in _split_events(ready))
+        if not self.finished and _FINISH.search(ready):
+            self.finished = True
+        return ready
+
+    def _event(self, event: bytes) -> bytes:
+        payload = _data_of(event)
+        if payload == b"[DONE]":
+            self.done = True
+            return b""
+        if payload is None or not (
+            b'"usage"' in payload or b'"error"' in payload or b'"finish_reason"' in payload
+        ):
+            return event
+        try:
+            chunk = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return event
+        if not isinstance(chunk, dict):
+            return event
+        if "error" in chunk:
+            self.errored = True
+            return event
+        choices = chunk.get("choices") or []
+        if any(isinstance(c, dict) and c.get("finish_reason") for c in choices):
+            self.finished = True
+        usage = chunk.get("usage") or next(
+            (c["usage"] for c in choices if isinstance(c, dict) and c.get("usage")), None
+        )
+        if isinstance(usage, dict):
+            self.usage = usage
+            self._usage_chunk = chunk
+            if not choices and not self.keep_usage:
+                return b""
+            if not choices:
+                self.keep_usage = False  # already delivered: do not add another
+        return event
+
+    def finish(self) -> bytes:
+        """End of upstream input: the usage chunk if still owed, then `[DONE]`.
+
+        Raises UpstreamProtocolError when the stream was cut before it was complete."""
+        if self.errored:
+            return b""
+        if not self.done and not self.finished:
+            raise UpstreamProtocolError(
+                f"{self.provider} closed the stream before it was complete",
+                provider=self.provider,
+            )
+        tail = b""
+        if self.keep_usage and self.usage is not None:
+            tail = encode_data({**self._usage_chunk, "choices": [], "usage": self.usage})
+        return tail + DONE
+
+
+def _last_event_end(buf: bytes) -> int:
+    """Index just past the last blank line in `buf`, or -1."""
+    end = -1
+    for sep in (b"\n\n", b"\r\n\r\n", b"\r\r"):
+        i = buf.rfind(sep)
+        if i >= 0:
+            end = max(end, i + len(sep))
+    return end
+
+
+def _split_events(block: bytes) -> list[bytes]:
+    """A block of complete events → each event with its own terminating blank line."""
+    events = []
+    start = 0
+    for match in _EVENT_END.finditer(block):
+        events.append(block[start : match.end()])
+        start = match.end()
+    return events
+
+
+def _data_of(event: bytes) -> bytes | None:
+    """The data of a one-line `data:` event (the form OpenAI-compatible servers send)."""
+    line = event.strip()
+    if not line.startswith(b"data:") or b"\n" in line:
+        return None
+    return line[5:].strip()
+
+
+class ChunkParser:
+    """OpenAI SSE events → OpenAI chunk dicts (used when the client is not an OpenAI client).
+
+    Grammar: `data: {chunk}`* then `data: [DONE]`; `data: {"error": ...}` ends it in failure."""
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        self.done = False
+        self.finished = False
+
+    def feed(self, event: SSEEvent) -> list[Chunk]:
+        if event.data == "[DONE]":
+            self.done = True
+            return []
+        try:
+            chunk = orjson.loads(event.data)
+        except orjson.JSONDecodeError as exc:
+            raise UpstreamProtocolError(
+                f"{self.provider} sent a stream event that is not JSON", provider=self.provider
+            ) from exc
+        if not isinstance(chunk, dict):
+            return []
+        if "error" in chunk:
+            raise error_from_body(self.provider, 502, chunk, {})
+        if any(c.get("finish_reason") for c in chunk.get("choices") or ()):
+            self.finished = True
+        return [chunk]
+
+    def finish(self) -> list[Chunk]:
+        if not (self.done or self.finished):
+            raise UpstreamProtocolError(
+                f"{self.provider} closed the stream before it was complete", provider=self.provider
+            )
+        return []
