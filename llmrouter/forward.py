@@ -12,10 +12,11 @@ re-raised as the router's own errors.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,8 @@ from llmrouter.errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
-from llmrouter.providers.base import Provider, RequestContext
+from llmrouter.providers.base import Provider, RequestContext, UpstreamRequest
+from llmrouter.providers.openai import PassthroughFilter
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout_at as _deadline
@@ -105,27 +107,14 @@ async def _attempt(
     headers: Mapping[str, str],
     outcome: Outcome,
 ) -> web.StreamResponse:
-    provider, t = attempt.provider, attempt.timeouts
-    headers = {
-        **headers,
-        "x-llmrouter-provider": attempt.ref.provider,
-        "x-llmrouter-model": attempt.ref.model,
-    }
+    provider, ref = attempt.provider, attempt.ref
+    headers = {**headers, "x-llmrouter-provider": ref.provider, "x-llmrouter-model": ref.model}
     upstream = provider.build_request(body, ctx)
-    name = provider.config.name
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    end = started + t.total
-    phase = "first byte"
-    try:
+    clock = _Clock(attempt.timeouts)
+    with _network_errors(provider.config.name, clock):
         async with (
-            _deadline(min(started + t.first_byte, end)) as deadline,
-            session.post(
-                upstream.url,
-                data=upstream.body,
-                headers=upstream.headers,
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=t.connect),
-            ) as resp,
+            _deadline(clock.first_byte_deadline()) as deadline,
+            _post(session, upstream, attempt.timeouts) as resp,
         ):
             if resp.status >= 400:
                 data = await resp.content.read(MAX_ERROR_BODY)
@@ -133,37 +122,93 @@ async def _attempt(
             if not ctx.stream or not _is_stream(resp):
                 data = await resp.read()
                 return _whole(provider, resp.status, data, ctx, egress, headers, outcome)
-            phase = "idle"
-            return await _stream(
-                request,
-                resp,
-                provider,
-                ctx,
-                egress,
-                headers,
-                outcome,
-                lambda: deadline.reschedule(min(loop.time() + t.idle, end)),
-            )
+            pipe = _Pipe(provider, ctx, egress)
+            reader = resp.content.iter_any()
+            first = b""
+            async for data in reader:  # the client is sent nothing before the first bytes
+                deadline.reschedule(clock.idle_deadline())
+                first = pipe.feed(data)
+                if first:
+                    break
+            else:  # ended without a byte for the client: fail now, while a retry is possible
+                first = pipe.finish()
+                pipe.finished = True
+            deadline.reschedule(None)  # from here on _stream keeps its own deadline
+            return await _stream(request, reader, first, pipe, clock, headers, outcome)
+
+
+def _post(
+    session: aiohttp.ClientSession, upstream: UpstreamRequest, t: Timeouts
+) -> aiohttp.client._RequestContextManager:
+    return session.post(
+        upstream.url,
+        data=upstream.body,
+        headers=upstream.headers,
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=t.connect),
+    )
+
+
+class _Clock:
+    """The limits of one attempt: first byte, then idle between reads, never past total."""
+
+    def __init__(self, t: Timeouts) -> None:
+        self.t = t
+        self.loop = asyncio.get_running_loop()
+        self.end = self.loop.time() + t.total
+        self.phase = "first byte"
+
+    def first_byte_deadline(self) -> float:
+        return min(self.loop.time() + self.t.first_byte, self.end)
+
+    def idle_deadline(self) -> float:
+        self.phase = "idle"
+        return min(self.loop.time() + self.t.idle, self.end)
+
+    def timeout_error(self, name: str) -> UpstreamTimeout:
+        phase, limit = self.phase, self.t.first_byte if self.phase == "first byte" else self.t.idle
+        if self.loop.time() >= self.end - 0.001:
+            phase, limit = "total", self.t.total
+        return UpstreamTimeout(f"{name} timed out ({phase} limit {limit:g} s)", provider=name)
+
+
+@contextlib.contextmanager
+def _network_errors(name: str, clock: _Clock) -> Iterator[None]:
+    """Network exceptions → the router's own errors, naming the provider (never its URL)."""
+    try:
+        yield
     except aiohttp.ServerTimeoutError as exc:  # raised by sock_connect
         raise UpstreamTimeout(
-            f"{name} could not be connected to within {t.connect:g} s", provider=name
+            f"{name} could not be connected to within {clock.t.connect:g} s", provider=name
         ) from exc
     except TimeoutError as exc:
-        limit = t.first_byte if phase == "first byte" else t.idle
-        if loop.time() >= end - 0.001:
-            phase, limit = "total", t.total
-        raise UpstreamTimeout(
-            f"{name} timed out ({phase} limit {limit:g} s)", provider=name
-        ) from exc
+        raise clock.timeout_error(name) from exc
     except aiohttp.ClientConnectorError as exc:
+        reason = exc.os_error.strerror or str(exc.os_error)
         raise UpstreamUnreachable(
-            f"Cannot connect to {name} ({exc.host}:{exc.port}): {exc.os_error.strerror or exc}",
-            provider=name,
+            f"Cannot connect to {name} ({exc.host}:{exc.port}): {reason}", provider=name
         ) from exc
     except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
         raise UpstreamProtocolError(f"{name} broke off its answer: {exc}", provider=name) from exc
     except aiohttp.ClientError as exc:
         raise UpstreamUnreachable(f"{name} request failed: {exc}", provider=name) from exc
+
+
+async def complete(
+    session: aiohttp.ClientSession, attempt: Attempt, body: dict[str, Any], ctx: RequestContext
+) -> dict[str, Any]:
+    """One non-streaming call for the router's own use (the LLM classifiers): the completion."""
+    provider = attempt.provider
+    upstream = provider.build_request(body, ctx)
+    clock = _Clock(attempt.timeouts)
+    with _network_errors(provider.config.name, clock):
+        async with (
+            _deadline(clock.first_byte_deadline()),
+            _post(session, upstream, attempt.timeouts) as resp,
+        ):
+            data = await resp.read()
+            if resp.status >= 400:
+                raise provider.parse_error(resp.status, data, resp.headers, ctx)
+            return provider.parse_response(data, ctx)
 
 
 def _is_stream(resp: aiohttp.ClientResponse) -> bool:
@@ -204,57 +249,40 @@ def _whole(
 
 async def _stream(
     request: web.Request,
-    resp: aiohttp.ClientResponse,
-    provider: Provider,
-    ctx: RequestContext,
-    egress: Egress,
+    reader: AsyncIterator[bytes],
+    first: bytes,
+    pipe: _Pipe,
+    clock: _Clock,
     headers: Mapping[str, str],
     outcome: Outcome,
-    rearm: Any,
 ) -> web.StreamResponse:
-    pipe = _Pipe(provider, ctx, egress)
-    reader = resp.content.iter_any()
-    first = b""
-    async for data in reader:  # nothing is sent to the client before the upstream's first bytes
-        rearm()
-        first = pipe.feed(data)
-        if first:
-            break
-    if not first:  # the upstream ended without a byte for the client: fail before answering
-        first = pipe.finish()
-        pipe.finished = True
+    """The client has not been sent anything yet; from here on it is sent everything, and a
+    failure ends its stream with one error event instead of an error status."""
     response = web.StreamResponse(status=200, headers={**headers, "cache-control": "no-cache"})
-    response.content_type = egress.content_type
+    response.content_type = pipe.egress.content_type
     await response.prepare(request)
     outcome.status = 200
     outcome.ttft_ms = (time.perf_counter() - outcome.started) * 1000
+    name = outcome.provider
     try:
-        if first:
-            await response.write(first)
-        async for data in reader:
-            rearm()
-            out = pipe.feed(data)
-            if out:
-                await response.write(out)
+        await response.write(first)
+        with _network_errors(name, clock):
+            async with _deadline(clock.idle_deadline()) as deadline:
+                async for data in reader:
+                    deadline.reschedule(clock.idle_deadline())
+                    out = pipe.feed(data)
+                    if out:
+                        await response.write(out)
         if not pipe.finished:
             await response.write(pipe.finish())
-    except (RouterError, TimeoutError, aiohttp.ClientError) as exc:
-        error = _as_router_error(exc, provider.config.name)
+    except RouterError as error:
         outcome.status = error.status
-        log.warning("stream from %s ended in error: %s", ctx.ref, error.message)
-        await response.write(egress.error(error))
+        log.warning("stream from %s:%s ended in error: %s", name, outcome.model, error.message)
+        await response.write(pipe.egress.error(error))
     finally:
         outcome.usage = pipe.usage
     await response.write_eof()
     return response
-
-
-def _as_router_error(exc: BaseException, name: str) -> RouterError:
-    if isinstance(exc, RouterError):
-        return exc
-    if isinstance(exc, TimeoutError):
-        return UpstreamTimeout(f"{name} stopped sending (idle or total limit)", provider=name)
-    return UpstreamProtocolError(f"{name} broke off its answer: {exc}", provider=name)
 
 
 class _Pipe:
@@ -265,34 +293,32 @@ class _Pipe:
         self._usage: dict[str, Any] | None = None
         self.finished = False
         self.egress = egress
+        self.filter: PassthroughFilter | None = None
         if provider.passthrough and egress.passthrough:
-            self.filter = provider.passthrough_filter(ctx)  # type: ignore[attr-defined]
-            self.decoder = None
-        else:
-            self.filter = None
-            self.decoder = provider.decoder()
-            self.translator = provider.translator(ctx)
+            self.filter = PassthroughFilter(provider.config.name, keep_usage=ctx.include_usage)
+        self.decoder = provider.decoder()
+        self.translator = provider.translator(ctx)
 
     def feed(self, data: bytes) -> bytes:
         if self.filter is not None:
-            return self.filter.feed(data)  # type: ignore[no-any-return]
+            return self.filter.feed(data)
         chunks = []
-        for event in self.decoder.decode(data):  # type: ignore[union-attr]
+        for event in self.decoder.decode(data):
             chunks.extend(self.translator.feed(event))
         return self._encode(chunks)
 
     def finish(self) -> bytes:
         if self.filter is not None:
-            return self.filter.finish()  # type: ignore[no-any-return]
+            return self.filter.finish()
         chunks = []
-        for event in self.decoder.flush():  # type: ignore[union-attr]
+        for event in self.decoder.flush():
             chunks.extend(self.translator.feed(event))
         chunks.extend(self.translator.finish())
         return self._encode(chunks) + self.egress.done()
 
     @property
     def usage(self) -> dict[str, Any] | None:
-        return self.filter.usage if self.filter is not None else self._usage  # type: ignore[no-any-return]
+        return self.filter.usage if self.filter is not None else self._usage
 
     def _encode(self, chunks: list[dict[str, Any]]) -> bytes:
         for chunk in chunks:

@@ -276,3 +276,22 @@ async def test_access_log_has_one_line_and_no_key_or_prompt(
     text = caplog.text
     assert "secret prompt" not in text and "sk-test-openai" not in text
     assert "client-secret-key" not in text
+
+
+async def test_stream_idle_past_its_limit_ends_with_an_error_event(
+    openai_fake: OpenAIFake, make_router: RouterFactory
+) -> None:
+    openai_fake.queue(Reply("sse", fixture("openai/text.sse"), delay=0.6))
+    raw = openai_config(openai_fake)
+    raw["providers"]["openai"]["timeouts"] = {"idle": 0.25}
+    base = await make_router(raw)
+    async with aiohttp.ClientSession() as http:
+        resp = await http.post(
+            base + "/v1/chat/completions",
+            json={"model": "medium", "stream": True, "messages": HI},
+        )
+        raw_body = await resp.read()
+    frames = [f for f in raw_body.split(b"\n\n") if f]
+    assert resp.status == 200
+    assert frames[0] == fixture("openai/text.sse").split(b"\n\n")[0]
+    assert frames[-1].startswith(b'data: {"error":') and b"idle limit 0.25 s" in frames[-1]
