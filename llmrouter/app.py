@@ -11,7 +11,7 @@ import hmac
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -19,9 +19,11 @@ import orjson
 from aiohttp import web
 
 from llmrouter import __version__
-from llmrouter.classify import LEVELS
+from llmrouter.classify import LEVELS, extract_ask
+from llmrouter.classify.llm import DEFAULT_MODELS
 from llmrouter.classify.pipeline import Pipeline
-from llmrouter.config import Config
+from llmrouter.classify.sticky import Sticky
+from llmrouter.config import Config, ModelRef
 from llmrouter.egress import OpenAIEgress
 from llmrouter.errors import (
     BadRequest,
@@ -30,10 +32,10 @@ from llmrouter.errors import (
     RouterError,
     Unauthorized,
 )
-from llmrouter.forward import Attempt, Outcome, probe, relay
+from llmrouter.forward import Attempt, Outcome, complete, probe, relay
 from llmrouter.providers import Provider, RequestContext, make_provider
 from llmrouter.routing import KEY_HINT, ROUTER_ALIASES, Route, Router
-from llmrouter.validate import parse_chat_request
+from llmrouter.validate import check_messages, parse_chat_request
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("llmrouter.access")
@@ -79,6 +81,7 @@ def create_app(config: Config, *, session: aiohttp.ClientSession | None = None) 
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/models", list_models)
     app.router.add_get("/health", health)
+    app.router.add_post("/v1/classify", classify)
     return app
 
 
@@ -105,7 +108,7 @@ def _state_ctx(
                 providers[name] = provider
                 status[name] = "reachable" if await probe(session, pc.base_url) else "not running"
         usable = {n: s in ("configured", "reachable") for n, s in status.items()}
-        pipeline = Pipeline.from_path(config.routes_path)
+        pipeline = _pipeline(config, providers, session)
         router = Router(config, usable, pipeline)
         app[STATE] = State(config, providers, status, router, pipeline, session)
         if not any(router.levels.values()):
@@ -117,6 +120,26 @@ def _state_ctx(
                 await session.close()
 
     return ctx
+
+
+def _pipeline(
+    config: Config, providers: dict[str, Provider], session: aiohttp.ClientSession
+) -> Pipeline:
+    """The classifier of the config; an LLM one calls through the router's own provider code."""
+    cc = config.classifier
+    sticky = Sticky(config.routing.sticky, config.routing.sticky_ttl_s)
+    routes = Pipeline.load_routes(config.routes_path)
+    provider = providers.get(cc.provider)
+    if cc.mode == "builtin" or provider is None:
+        return Pipeline(cc, routes, sticky=sticky)
+    ref = ModelRef(cc.provider, cc.model or DEFAULT_MODELS.get(cc.provider, ""))
+    limits = replace(provider.config.timeouts, first_byte=cc.timeout_s, total=cc.timeout_s)
+    attempt = Attempt(provider, ref, limits)
+
+    async def ask_llm(body: dict[str, Any]) -> dict[str, Any]:
+        return await complete(session, attempt, body, RequestContext(ref=ref, stream=False))
+
+    return Pipeline(cc, routes, llm=ask_llm, llm_name=str(ref), sticky=sticky)
 
 
 @web.middleware
@@ -225,6 +248,45 @@ def _access(request: web.Request, level: str, outcome: Outcome) -> None:
     )
 
 
+async def classify(request: web.Request) -> web.Response:
+    """A dry run: which level and model a request would get, without calling any model."""
+    state = request.app[STATE]
+    started = time.perf_counter()
+    body = _json_object(await _read_body(request))
+    if isinstance(body.get("text"), str) and "messages" not in body:
+        body["messages"] = [{"role": "user", "content": body["text"]}]
+    check_messages(body.get("messages"))
+    decision = await state.pipeline.decide(extract_ask(body["messages"]))
+    provider: str | None = None
+    model: str | None = None
+    level = decision.level
+    try:
+        route = state.router.level_route(decision.level, decision, body)
+        provider, model, level = route.primary.provider, route.primary.model, route.level
+    except NoProviderConfigured:
+        pass
+    result = {
+        "level": level,
+        "confidence": round(decision.confidence, 4),
+        "classifier": decision.classifier,
+        "provider": provider,
+        "model": model,
+        "reason": decision.reason,
+        "ms": round((time.perf_counter() - started) * 1000, 3),
+    }
+    return web.json_response(result, dumps=_dumps)
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
 async def list_models(request: web.Request) -> web.Response:
     state = request.app[STATE]
     now = int(time.time())
@@ -241,7 +303,7 @@ async def health(request: web.Request) -> web.Response:
     body: dict[str, Any] = {
         "status": "ok" if any(levels.values()) else "no_providers",
         "version": __version__,
-        "classifier": state.config.classifier.provider,
+        "classifier": state.pipeline.name,
         "levels": levels,
         "providers": state.status,
     }

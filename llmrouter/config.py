@@ -189,6 +189,13 @@ def parse_config(raw: Any, env: Mapping[str, str], *, source: str = "<dict>") ->
                     f"{key}: unknown provider '{ref.provider}' in '{ref}' "
                     f"(known: {', '.join(sorted(providers))})"
                 )
+    if classifier.provider != "builtin" and classifier.provider not in providers:
+        problems.append(
+            f"classifier.provider: unknown provider '{classifier.provider}' "
+            f"(builtin or one of: {', '.join(sorted(providers))})"
+        )
+    if classifier.provider == "builtin" and classifier.mode != "builtin":
+        problems.append(f"classifier.mode: '{classifier.mode}' needs an LLM classifier.provider")
     if tools.model is not None and tools.model.provider not in providers:
         problems.append(f"tools.model: unknown provider '{tools.model.provider}'")
     if problems:

@@ -65,10 +65,10 @@ class Router:
         name = str(body.get("model") or "llm-router").strip()
         forced = _forced_level(name)
         if forced is not None:
-            return self._level_route(forced, None, body)
+            return self.level_route(forced, None, body)
         if name in ROUTER_ALIASES:
             decision = await self.classify(body["messages"])
-            return self._level_route(decision.level, decision, body)
+            return self.level_route(decision.level, decision, body)
         ref = self.direct_ref(name)
         return Route("direct", (ref, *self.config.fallbacks.get(str(ref), ())))
 
@@ -91,7 +91,7 @@ class Router:
             param="model",
         )
 
-    def _level_route(self, level: str, decision: Decision | None, body: dict[str, Any]) -> Route:
+    def level_route(self, level: str, decision: Decision | None, body: dict[str, Any]) -> Route:
         tools = self.config.tools
         if body.get("tools"):
             if tools.model is not None:
