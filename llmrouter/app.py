@@ -1,17 +1,19 @@
 """The aiohttp application: routes, the error and auth middlewares, and per-app state.
 
-`create_app(config, session=None)` builds everything a request needs once (providers, router,
-classifier) and keeps it under typed `web.AppKey`s; the one `ClientSession` is created and
-closed in a cleanup context (or injected by tests). Handlers are thin: parse, route, relay.
+`create_app(config, session=None, loader=None)` keeps the `Runtime` (runtime.py: providers,
+router, classifier, swapped whole on SIGHUP) under a typed `web.AppKey`; the one
+`ClientSession` is created and closed in a cleanup context (or injected by tests). Handlers are
+thin: parse, route, relay. On shutdown, streams in flight get the grace period to finish.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
+import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -20,10 +22,7 @@ from aiohttp import web
 
 from llmrouter import __version__
 from llmrouter.classify import LEVELS, extract_ask
-from llmrouter.classify.llm import DEFAULT_MODELS
-from llmrouter.classify.pipeline import Pipeline
-from llmrouter.classify.sticky import Sticky
-from llmrouter.config import Config, ModelRef
+from llmrouter.config import Config
 from llmrouter.egress import OpenAIEgress
 from llmrouter.errors import (
     BadRequest,
@@ -32,9 +31,10 @@ from llmrouter.errors import (
     RouterError,
     Unauthorized,
 )
-from llmrouter.forward import Attempt, Outcome, complete, probe, relay
-from llmrouter.providers import Provider, RequestContext, make_provider
-from llmrouter.routing import KEY_HINT, ROUTER_ALIASES, Route, Router
+from llmrouter.forward import Outcome, Relay, relay
+from llmrouter.providers import RequestContext
+from llmrouter.routing import KEY_HINT, ROUTER_ALIASES
+from llmrouter.runtime import Runtime, State
 from llmrouter.validate import check_messages, parse_chat_request
 
 log = logging.getLogger(__name__)
@@ -42,40 +42,25 @@ access_log = logging.getLogger("llmrouter.access")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@dataclass
-class State:
-    config: Config
-    providers: dict[str, Provider]
-    status: dict[str, str]
-    router: Router
-    pipeline: Pipeline
-    session: aiohttp.ClientSession
-
-    def attempts(self, route: Route) -> list[Attempt]:
-        attempts = [
-            Attempt(self.providers[ref.provider], ref, self.providers[ref.provider].config.timeouts)
-            for ref in route.candidates
-            if ref.provider in self.providers
-        ]
-        if not attempts:
-            names = ", ".join(sorted({r.provider for r in route.candidates}))
-            raise NoProviderConfigured(
-                f"No usable provider for this request ({names}): {KEY_HINT}."
-            )
-        return attempts
-
-
 CONFIG = web.AppKey("config", Config)
-STATE = web.AppKey("state", State)
+RUNTIME = web.AppKey("runtime", Runtime)
 
 
-def create_app(config: Config, *, session: aiohttp.ClientSession | None = None) -> web.Application:
+def create_app(
+    config: Config,
+    *,
+    session: aiohttp.ClientSession | None = None,
+    loader: Callable[[], Config] | None = None,
+) -> web.Application:
+    """The app for `config`. `loader` re-reads the config on SIGHUP (the CLI passes one)."""
     app = web.Application(
         client_max_size=int(config.server.max_body_mb * 1024 * 1024),
         middlewares=[error_middleware, auth_middleware],
+        handler_args={"max_line_size": 8190, "max_field_size": 16384, "max_headers": 128},
     )
     app[CONFIG] = config
-    app.cleanup_ctx.append(_state_ctx(session))
+    app.cleanup_ctx.append(_runtime_ctx(session, loader))
+    app.on_shutdown.append(_drain)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_post("/chat/completions", chat_completions)
     app.router.add_get("/v1/models", list_models)
@@ -85,61 +70,47 @@ def create_app(config: Config, *, session: aiohttp.ClientSession | None = None) 
     return app
 
 
-def _state_ctx(
-    injected: aiohttp.ClientSession | None,
+def state_of(request: web.Request) -> State:
+    return request.app[RUNTIME].state
+
+
+def _runtime_ctx(
+    injected: aiohttp.ClientSession | None, loader: Callable[[], Config] | None
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        config = app[CONFIG]
         session = injected or aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
             timeout=aiohttp.ClientTimeout(total=None),
             skip_auto_headers=("User-Agent",),
         )
-        providers: dict[str, Provider] = {}
-        status: dict[str, str] = {}
-        for name, pc in config.providers.items():
-            provider = make_provider(pc)
-            if provider is None:
-                status[name] = f"unsupported type '{pc.type}'"
-            elif pc.needs_key:
-                providers[name] = provider
-                status[name] = "configured" if pc.api_key else "missing key"
-            else:
-                providers[name] = provider
-                status[name] = "reachable" if await probe(session, pc.base_url) else "not running"
-        usable = {n: s in ("configured", "reachable") for n, s in status.items()}
-        pipeline = _pipeline(config, providers, session)
-        router = Router(config, usable, pipeline)
-        app[STATE] = State(config, providers, status, router, pipeline, session)
-        if not any(router.levels.values()):
-            log.warning("no provider is available: %s", KEY_HINT)
+        runtime = Runtime(app[CONFIG], session, loader)
+        await runtime.start()
+        app[RUNTIME] = runtime
+        loop = asyncio.get_running_loop()
+        if loader is not None and hasattr(signal, "SIGHUP"):
+            loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(runtime.reload()))
         try:
             yield
         finally:
+            if loader is not None and hasattr(signal, "SIGHUP"):
+                loop.remove_signal_handler(signal.SIGHUP)
             if injected is None:
                 await session.close()
 
     return ctx
 
 
-def _pipeline(
-    config: Config, providers: dict[str, Provider], session: aiohttp.ClientSession
-) -> Pipeline:
-    """The classifier of the config; an LLM one calls through the router's own provider code."""
-    cc = config.classifier
-    sticky = Sticky(config.routing.sticky, config.routing.sticky_ttl_s)
-    routes = Pipeline.load_routes(config.routes_path)
-    provider = providers.get(cc.provider)
-    if cc.mode == "builtin" or provider is None:
-        return Pipeline(cc, routes, sticky=sticky)
-    ref = ModelRef(cc.provider, cc.model or DEFAULT_MODELS.get(cc.provider, ""))
-    limits = replace(provider.config.timeouts, first_byte=cc.timeout_s, total=cc.timeout_s)
-    attempt = Attempt(provider, ref, limits)
-
-    async def ask_llm(body: dict[str, Any]) -> dict[str, Any]:
-        return await complete(session, attempt, body, RequestContext(ref=ref, stream=False))
-
-    return Pipeline(cc, routes, llm=ask_llm, llm_name=str(ref), sticky=sticky)
+async def _drain(app: web.Application) -> None:
+    """Shutdown: let streams in flight finish within the grace period, then end each with an
+    error event (the listening socket is already closed when this runs)."""
+    runtime = app[RUNTIME]
+    if runtime.streams:
+        log.info(
+            "waiting up to %gs for %d stream(s) to finish",
+            runtime.config.server.shutdown_grace_s,
+            len(runtime.streams),
+        )
+    await runtime.streams.drain(runtime.config.server.shutdown_grace_s)
 
 
 @web.middleware
@@ -187,7 +158,7 @@ def _client_key(request: web.Request) -> str:
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE]
+    state = state_of(request)
     outcome = Outcome()
     level = "-"
     try:
@@ -209,7 +180,15 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("request %s: %s", route.level, body.get("messages"))
         return await relay(
-            request, state.session, state.attempts(route), body, ctx, egress, headers, outcome
+            request,
+            state.session,
+            state.attempts(route),
+            body,
+            ctx,
+            egress,
+            headers,
+            outcome,
+            Relay(state.breaker, request.app[RUNTIME].streams),
         )
     except RouterError as exc:
         outcome.status = exc.status
@@ -250,7 +229,7 @@ def _access(request: web.Request, level: str, outcome: Outcome) -> None:
 
 async def classify(request: web.Request) -> web.Response:
     """A dry run: which level and model a request would get, without calling any model."""
-    state = request.app[STATE]
+    state = state_of(request)
     started = time.perf_counter()
     body = _json_object(await _read_body(request))
     if isinstance(body.get("text"), str) and "messages" not in body:
@@ -288,7 +267,7 @@ def _json_object(data: bytes) -> dict[str, Any]:
 
 
 async def list_models(request: web.Request) -> web.Response:
-    state = request.app[STATE]
+    state = state_of(request)
     now = int(time.time())
     ids = ["llm-router", *LEVELS, *state.router.model_ids()]
     data = [{"id": i, "object": "model", "created": now, "owned_by": "llmrouter"} for i in ids]
@@ -296,7 +275,7 @@ async def list_models(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    state = request.app[STATE]
+    state = state_of(request)
     levels: dict[str, Any] = {
         level: str(refs[0]) if refs else None for level, refs in state.router.levels.items()
     }
@@ -316,4 +295,4 @@ def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
 
-__all__ = ["CONFIG", "ROUTER_ALIASES", "STATE", "create_app"]
+__all__ = ["CONFIG", "ROUTER_ALIASES", "RUNTIME", "create_app", "state_of"]

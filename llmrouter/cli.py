@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from llmrouter import __version__
-from llmrouter.config import Config, ConfigError, ServerConfig, load_config
+from llmrouter.config import Config, ConfigError, load_config
 
 log = logging.getLogger("llmrouter")
 
@@ -62,25 +62,28 @@ def config_path(given: str | None) -> Path | None:
     return local if local.is_file() else None
 
 
-def load_or_exit(given: str | None) -> Config:
+def serve(argv: Sequence[str]) -> int:
+    args = _serve_parser().parse_args(argv)
+    path = config_path(args.config)
+
+    def load() -> Config:
+        """The config with the command line's overrides; called again on SIGHUP."""
+        config = load_config(path, os.environ)
+        server = replace(
+            config.server,
+            host=args.host or config.server.host,
+            port=args.port or config.server.port,
+        )
+        return replace(config, server=server, openclaw=args.openclaw or config.openclaw)
+
     try:
-        return load_config(config_path(given), os.environ)
+        config = load()
     except ConfigError as exc:
         print("llmrouter: the configuration has errors:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-
-def serve(argv: Sequence[str]) -> int:
-    args = _serve_parser().parse_args(argv)
-    config = load_or_exit(args.config)
-    server: ServerConfig = replace(
-        config.server,
-        host=args.host or config.server.host,
-        port=args.port or config.server.port,
-    )
-    config = replace(config, server=server, openclaw=args.openclaw or config.openclaw)
+        return 2
+    server = config.server
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -106,7 +109,7 @@ def serve(argv: Sequence[str]) -> int:
     from llmrouter.app import create_app
 
     web.run_app(
-        create_app(config),
+        create_app(config, loader=load),
         host=server.host,
         port=server.port,
         access_log=None,

@@ -115,6 +115,8 @@ class ToolsConfig:
 class RoutingConfig:
     sticky: Literal["off", "task", "upgrade_only"] = "task"
     sticky_ttl_s: float = 1800.0
+    breaker_failures: int = 3
+    breaker_cooldown_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -404,7 +406,14 @@ def _routing(r: _Reader, raw: Any) -> RoutingConfig:
     sticky = table.get("sticky")
     if sticky is False:  # YAML reads a bare `off` as false
         sticky = "off"
+    breaker = r.mapping("routing.circuit_breaker", table.get("circuit_breaker") or {})
     return RoutingConfig(
         sticky=r.choice("routing.sticky", sticky, "task", ("off", "task", "upgrade_only")),  # type: ignore[arg-type]
         sticky_ttl_s=r.number("routing.sticky_ttl_s", table.get("sticky_ttl_s"), 1800.0),
+        breaker_failures=int(
+            r.number("routing.circuit_breaker.failures", breaker.get("failures"), 3, minimum=1)
+        ),
+        breaker_cooldown_s=r.number(
+            "routing.circuit_breaker.cooldown_s", breaker.get("cooldown_s"), 30.0
+        ),
     )

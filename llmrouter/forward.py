@@ -24,6 +24,7 @@ import aiohttp
 import orjson
 from aiohttp import web
 
+from llmrouter.breaker import Breaker
 from llmrouter.config import ModelRef, Timeouts
 from llmrouter.egress import Egress
 from llmrouter.errors import (
@@ -60,6 +61,44 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Relay:
+    """What outlives one request: the breaker's memory and the registry of live streams."""
+
+    breaker: Breaker
+    streams: Streams
+
+
+class Streams:
+    """The streams being relayed right now, so that shutdown can wait for them and then end
+    the stragglers with an error event (by expiring their deadline)."""
+
+    def __init__(self) -> None:
+        self._live: set[_Clock] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def add(self, clock: _Clock) -> None:
+        self._live.add(clock)
+        self._idle.clear()
+
+    def discard(self, clock: _Clock) -> None:
+        self._live.discard(clock)
+        if not self._live:
+            self._idle.set()
+
+    async def drain(self, grace_s: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), grace_s)
+        for clock in list(self._live):
+            clock.abort()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), 5.0)
+
+
+@dataclass(frozen=True)
 class Attempt:
     provider: Provider
     ref: ModelRef
@@ -75,6 +114,7 @@ async def relay(
     egress: Egress,
     headers: Mapping[str, str],
     outcome: Outcome,
+    shared: Relay,
 ) -> web.StreamResponse:
     """Answer `request` from the first candidate that works."""
     last: RouterError | None = None
@@ -82,13 +122,21 @@ async def relay(
         ctx.ref = attempt.ref
         outcome.provider, outcome.model = attempt.ref.provider, attempt.ref.model
         try:
-            return await _attempt(request, session, attempt, body, ctx, egress, headers, outcome)
+            response = await _attempt(
+                request, session, attempt, body, ctx, egress, headers, outcome, shared.streams
+            )
         except UpstreamError as exc:
             outcome.attempts.append(f"{attempt.ref}={exc.status}")
             last = exc
-            if i + 1 == len(attempts) or not _may_retry(exc):
+            if not _may_retry(exc):
+                raise
+            shared.breaker.failure(attempt.ref, exc.headers.get("retry-after"))
+            if i + 1 == len(attempts):
                 raise
             log.warning("%s failed (%s); trying %s", attempt.ref, exc.status, attempts[i + 1].ref)
+        else:
+            shared.breaker.success(attempt.ref)
+            return response
     assert last is not None
     raise last
 
@@ -106,6 +154,7 @@ async def _attempt(
     egress: Egress,
     headers: Mapping[str, str],
     outcome: Outcome,
+    streams: Streams,
 ) -> web.StreamResponse:
     provider, ref = attempt.provider, attempt.ref
     headers = {**headers, "x-llmrouter-provider": ref.provider, "x-llmrouter-model": ref.model}
@@ -134,7 +183,11 @@ async def _attempt(
                 first = pipe.finish()
                 pipe.finished = True
             deadline.reschedule(None)  # from here on _stream keeps its own deadline
-            return await _stream(request, reader, first, pipe, clock, headers, outcome)
+            streams.add(clock)
+            try:
+                return await _stream(request, reader, first, pipe, clock, headers, outcome)
+            finally:
+                streams.discard(clock)
 
 
 def _post(
@@ -156,15 +209,31 @@ class _Clock:
         self.loop = asyncio.get_running_loop()
         self.end = self.loop.time() + t.total
         self.phase = "first byte"
+        self.deadline: Any = None
+
+    def abort(self) -> None:
+        """End the stream now (shutdown): its deadline expires and it ends with an error."""
+        self.phase = "shutdown"
+        self.end = self.loop.time()
+        if self.deadline is not None:
+            self.deadline.reschedule(self.end)
 
     def first_byte_deadline(self) -> float:
         return min(self.loop.time() + self.t.first_byte, self.end)
 
     def idle_deadline(self) -> float:
-        self.phase = "idle"
+        if self.phase != "shutdown":
+            self.phase = "idle"
         return min(self.loop.time() + self.t.idle, self.end)
 
     def timeout_error(self, name: str) -> UpstreamTimeout:
+        if self.phase == "shutdown":
+            return UpstreamTimeout(
+                "The router is shutting down; the stream was ended.",
+                provider=name,
+                code="router_shutdown",
+                status=503,
+            )
         phase, limit = self.phase, self.t.first_byte if self.phase == "first byte" else self.t.idle
         if self.loop.time() >= self.end - 0.001:
             phase, limit = "total", self.t.total
@@ -268,6 +337,7 @@ async def _stream(
         await response.write(first)
         with _network_errors(name, clock):
             async with _deadline(clock.idle_deadline()) as deadline:
+                clock.deadline = deadline
                 async for data in reader:
                     deadline.reschedule(clock.idle_deadline())
                     out = pipe.feed(data)
