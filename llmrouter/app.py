@@ -32,9 +32,11 @@ from llmrouter.errors import (
     Unauthorized,
 )
 from llmrouter.forward import Outcome, Relay, relay
+from llmrouter.openclaw import rewrite_identity
 from llmrouter.providers import RequestContext
-from llmrouter.routing import KEY_HINT, ROUTER_ALIASES
+from llmrouter.routing import KEY_HINT, ROUTER_ALIASES, Route
 from llmrouter.runtime import Runtime, State
+from llmrouter.stats import STATS, Stats, metrics_view, stats_view, status_view
 from llmrouter.validate import check_messages, parse_chat_request
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ def create_app(
         handler_args={"max_line_size": 8190, "max_field_size": 16384, "max_headers": 128},
     )
     app[CONFIG] = config
+    app[STATS] = Stats(lambda: app[RUNTIME].state, lambda: len(app[RUNTIME].streams))
     app.cleanup_ctx.append(_runtime_ctx(session, loader))
     app.on_shutdown.append(_drain)
     app.router.add_post("/v1/chat/completions", chat_completions)
@@ -66,6 +69,9 @@ def create_app(
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/models", list_models)
     app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics_view)
+    app.router.add_get("/stats", stats_view)
+    app.router.add_get("/", status_view)
     app.router.add_post("/v1/classify", classify)
     return app
 
@@ -161,8 +167,12 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     outcome = Outcome()
     level = "-"
+    route: Route | None = None  # for the stats: the classifier's decision,
+    messages: list[dict[str, Any]] | None = None  # the prompt (kept only with --log),
+    routed: float | None = None  # and when the upstream call started
     try:
         body = parse_chat_request(await _read_body(request))
+        messages = body.get("messages")
         route = await state.router.route(body)
         level = route.level
         stream = bool(body.get("stream"))
@@ -179,6 +189,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         headers = {"x-llmrouter-level": route.level}
         if log.isEnabledFor(logging.DEBUG):
             log.debug("request %s: %s", route.level, body.get("messages"))
+        routed = time.perf_counter()
         return await relay(
             request,
             state.session,
@@ -188,13 +199,19 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             egress,
             headers,
             outcome,
-            Relay(state.breaker, request.app[RUNTIME].streams),
+            Relay(
+                state.breaker,
+                request.app[RUNTIME].streams,
+                rewrite_identity if state.config.openclaw else None,
+            ),
         )
     except RouterError as exc:
         outcome.status = exc.status
         raise
     finally:
         _access(request, level, outcome)
+        decision = route.decision if route is not None else None
+        request.app[STATS].record(level, outcome, decision, messages, routed)
 
 
 async def _read_body(request: web.Request) -> bytes:

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,8 @@ class Relay:
 
     breaker: Breaker
     streams: Streams
+    # Per-candidate request rewrite (OpenClaw identity), or None.
+    prepare: Callable[[dict[str, Any], ModelRef], dict[str, Any]] | None = None
 
 
 class Streams:
@@ -122,8 +124,9 @@ async def relay(
         ctx.ref = attempt.ref
         outcome.provider, outcome.model = attempt.ref.provider, attempt.ref.model
         try:
+            sent = shared.prepare(body, attempt.ref) if shared.prepare else body
             response = await _attempt(
-                request, session, attempt, body, ctx, egress, headers, outcome, shared.streams
+                request, session, attempt, sent, ctx, egress, headers, outcome, shared.streams
             )
         except UpstreamError as exc:
             outcome.attempts.append(f"{attempt.ref}={exc.status}")

@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from tests.conftest import RouterFactory, openai_config
+from tests.fake_ollama import OllamaFake
 from tests.fakes import OpenAIFake, Reply, fixture
 
 Client = Callable[..., openai.AsyncOpenAI]
@@ -257,7 +258,7 @@ async def test_configured_key_wins_else_client_bearer(
 async def test_keyless_ollama_needs_no_key(
     client: Client, make_router: RouterFactory, serve_fake: Any
 ) -> None:
-    fake = await serve_fake(OpenAIFake())
+    fake = await serve_fake(OllamaFake())  # the native /api/chat fake refuses any Authorization
     base = await make_router(
         {
             "providers": {"local": {"base_url": fake.url}},
@@ -272,4 +273,5 @@ async def test_keyless_ollama_needs_no_key(
         out = await resp.json()
     assert resp.status == 200 and out["choices"][0]["message"]["content"]
     assert "Authorization" not in fake.seen[-1].headers
+    assert fake.seen[-1].path == "/api/chat"
     assert fake.seen[-1].body["model"] == "qwen2.5:3b"
