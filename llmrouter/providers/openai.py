@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -34,6 +35,12 @@ _SAMPLING = (
 _USAGE = re.compile(rb'"usage"\s*:\s*\{')
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 _FINISH = re.compile(rb'"finish_reason"\s*:\s*"')
+# Moonshot's thinking models refuse a tool loop whose earlier assistant turns lost their
+# reasoning: "thinking is enabled but reasoning_content is missing in assistant tool call
+# message at index N". On these hosts (or with `replay_reasoning: true`) a tool-call turn that
+# arrives without it gets a placeholder; one that has it is sent on untouched.
+_REPLAY_REASONING_HOSTS = frozenset({"api.moonshot.ai", "api.moonshot.cn"})
+_REASONING_PLACEHOLDER = "."
 
 
 def is_reasoning_model(config: ProviderConfig, model: str) -> bool:
@@ -47,6 +54,7 @@ class OpenAIProvider:
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
         self.url = config.base_url + "/chat/completions"
+        self.replay_reasoning = _replays_reasoning(config)
 
     def build_request(self, body: dict[str, Any], ctx: RequestContext) -> UpstreamRequest:
         out = dict(body)
@@ -58,6 +66,10 @@ class OpenAIProvider:
             out.pop("stream_options", None)
         if is_reasoning_model(self.config, ctx.ref.model):
             _to_reasoning_params(out)
+        if "thinking" in out:  # Kimi's own switch: never sent together with reasoning_effort
+            out.pop("reasoning_effort", None)
+        if self.replay_reasoning:
+            _keep_reasoning(out)
         headers = {"content-type": "application/json", **ctx.extra_headers}
         if ctx.stream:
             headers["accept"] = "text/event-stream"
@@ -105,6 +117,36 @@ def _to_reasoning_params(out: dict[str, Any]) -> None:
     out["messages"] = [
         {**m, "role": "developer"} if m.get("role") == "system" else m for m in out["messages"]
     ]
+
+
+def _replays_reasoning(config: ProviderConfig) -> bool:
+    option = config.options.get("replay_reasoning")
+    if option is not None:
+        return bool(option)
+    return urlsplit(config.base_url).hostname in _REPLAY_REASONING_HOSTS
+
+
+def _keep_reasoning(out: dict[str, Any]) -> None:
+    """Give assistant tool-call turns that lost their `reasoning_content` a placeholder (the
+    list is copied only when one needs it)."""
+    thinking = out.get("thinking")
+    if isinstance(thinking, dict) and thinking.get("type") == "disabled":
+        return
+    messages = out.get("messages") or []
+    if any(_lost_reasoning(m) for m in messages):
+        out["messages"] = [
+            {**m, "reasoning_content": _REASONING_PLACEHOLDER} if _lost_reasoning(m) else m
+            for m in messages
+        ]
+
+
+def _lost_reasoning(message: Any) -> bool:
+    return (
+        isinstance(message, dict)
+        and message.get("role") == "assistant"
+        and bool(message.get("tool_calls"))
+        and not message.get("reasoning_content")
+    )
 
 
 def error_from_body(
