@@ -163,7 +163,7 @@ async def _attempt(
     headers = {**headers, "x-llmrouter-provider": ref.provider, "x-llmrouter-model": ref.model}
     upstream = provider.build_request(body, ctx)
     clock = _Clock(attempt.timeouts)
-    with _network_errors(provider.config.name, clock):
+    with _network_errors(provider.config.name, clock, _hint(provider)):
         async with (
             _deadline(clock.first_byte_deadline()) as deadline,
             _post(session, upstream, attempt.timeouts) as resp,
@@ -243,8 +243,13 @@ class _Clock:
         return UpstreamTimeout(f"{name} timed out ({phase} limit {limit:g} s)", provider=name)
 
 
+def _hint(provider: Provider) -> str:
+    """What to tell the user when the provider cannot be reached (Ollama: start it)."""
+    return str(getattr(provider, "unreachable_hint", ""))
+
+
 @contextlib.contextmanager
-def _network_errors(name: str, clock: _Clock) -> Iterator[None]:
+def _network_errors(name: str, clock: _Clock, hint: str = "") -> Iterator[None]:
     """Network exceptions → the router's own errors, naming the provider (never its URL)."""
     try:
         yield
@@ -257,7 +262,8 @@ def _network_errors(name: str, clock: _Clock) -> Iterator[None]:
     except aiohttp.ClientConnectorError as exc:
         reason = exc.os_error.strerror or str(exc.os_error)
         raise UpstreamUnreachable(
-            f"Cannot connect to {name} ({exc.host}:{exc.port}): {reason}", provider=name
+            f"Cannot connect to {name} ({exc.host}:{exc.port}): {reason}. {hint}".strip(),
+            provider=name,
         ) from exc
     except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
         raise UpstreamProtocolError(f"{name} broke off its answer: {exc}", provider=name) from exc
@@ -272,7 +278,7 @@ async def complete(
     provider = attempt.provider
     upstream = provider.build_request(body, ctx)
     clock = _Clock(attempt.timeouts)
-    with _network_errors(provider.config.name, clock):
+    with _network_errors(provider.config.name, clock, _hint(provider)):
         async with (
             _deadline(clock.first_byte_deadline()),
             _post(session, upstream, attempt.timeouts) as resp,

@@ -151,6 +151,7 @@ async def test_ollama_not_running_is_a_502(make_router: RouterFactory, client: A
         )
     assert info.value.status_code == 502
     assert "Cannot connect to local" in str(info.value)
+    assert "Is Ollama running? Start it with `ollama serve`." in str(info.value)
 
 
 async def test_midstream_error_line_ends_the_stream_with_an_error(
