@@ -7,21 +7,19 @@ provider's `type` and talks to it through the `Provider` contract in `base.py`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from llmrouter.config import ProviderConfig
+from llmrouter.providers.anthropic import AnthropicProvider
 from llmrouter.providers.base import Provider, RequestContext, UpstreamRequest
+from llmrouter.providers.google import GoogleProvider
+from llmrouter.providers.ollama import OllamaProvider
 from llmrouter.providers.openai import OpenAIProvider
 
-
-def _ollama(config: ProviderConfig) -> Provider:
-    # Until the native /api/chat translator lands, Ollama is reached through its /v1 API.
-    return OpenAIProvider(replace(config, base_url=config.base_url + "/v1"))
-
-
 FACTORIES: dict[str, Callable[[ProviderConfig], Provider]] = {
+    "anthropic": AnthropicProvider,
     "openai": OpenAIProvider,
-    "ollama": _ollama,
+    "ollama": OllamaProvider,
+    "google": GoogleProvider,
 }
 
 

@@ -39,6 +39,9 @@ class RequestContext:
     reasoning_content: bool = True
     openclaw: bool = False
     extra_headers: Mapping[str, str] = field(default_factory=dict)
+    # Upstream tool name → the client's own spelling, set by build_request when a provider
+    # renames tools on the way out (Anthropic OAuth: Claude Code's casing), read on the way in.
+    tool_names: Mapping[str, str] = field(default_factory=dict)
 
 
 class Decoder(Protocol):
