@@ -26,6 +26,14 @@ def new_completion_id() -> str:
     return "chatcmpl-" + uuid.uuid4().hex[:24]
 
 
+def new_tool_call_id() -> str:
+    """An id for a tool call the upstream did not name (Gemini, Ollama): unique across
+    responses, and letters and digits only, so that clients which normalise ids before
+    replaying them (OpenClaw keeps `[A-Za-z0-9]`, at most 40) send back exactly this id and
+    state kept under it (Gemini thought signatures) is found again."""
+    return "call" + uuid.uuid4().hex[:24]
+
+
 def make_usage(prompt: int, completion: int, *, cached: int = 0, reasoning: int = 0) -> Usage:
     usage: Usage = {
         "prompt_tokens": prompt,

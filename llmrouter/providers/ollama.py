@@ -9,13 +9,12 @@ Tool calls arrive whole, without ids: each gets a fresh, unique id here.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
-from llmrouter.chunks import Accumulator, Chunk, ChunkMaker, Usage, make_usage
+from llmrouter.chunks import Accumulator, Chunk, ChunkMaker, Usage, make_usage, new_tool_call_id
 from llmrouter.config import ProviderConfig
 from llmrouter.errors import BadRequest, UpstreamError, UpstreamProtocolError
 from llmrouter.ndjson import NDJSONDecoder
@@ -35,10 +34,6 @@ OPTIONS = {
 # reasoning_effort → `think`; gpt-oss takes the level itself, the other thinking models a bool.
 THINK_OFF = frozenset({"none", "minimal"})
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
-
-
-def new_call_id() -> str:
-    return "call_" + uuid.uuid4().hex[:24]
 
 
 class OllamaProvider:
@@ -261,7 +256,7 @@ class OllamaTranslator:
             out.append(
                 self.maker.tool_call_start(
                     self.tool_calls,
-                    new_call_id(),
+                    new_tool_call_id(),
                     str(function.get("name") or ""),
                     text if isinstance(text, str) else text.decode(),
                 )

@@ -6,13 +6,12 @@ is the same object as one stream event.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
 
-from llmrouter.chunks import Chunk, ChunkMaker, Usage, make_usage
+from llmrouter.chunks import Chunk, ChunkMaker, Usage, make_usage, new_tool_call_id
 from llmrouter.errors import UpstreamProtocolError
 from llmrouter.providers.google.errors import error_from_gemini
 from llmrouter.sse import SSEEvent
@@ -29,11 +28,6 @@ FINISH_REASONS = {
     "SPII": "content_filter",
     "IMAGE_SAFETY": "content_filter",
 }
-
-
-def new_call_id() -> str:
-    """Gemini sends no call ids: each call gets its own, unique across responses."""
-    return "call_" + uuid.uuid4().hex[:24]
 
 
 class GeminiTranslator:
@@ -120,7 +114,7 @@ class GeminiTranslator:
     def _function_call(self, part: dict[str, Any]) -> Chunk:
         assert self.maker is not None
         call = part["functionCall"] or {}
-        call_id = new_call_id()
+        call_id = new_tool_call_id()
         if part.get("thoughtSignature"):
             self.remember(call_id, str(part["thoughtSignature"]))
         index = self.tool_calls
