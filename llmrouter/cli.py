@@ -3,6 +3,8 @@
     llmrouter [serve] [--host H] [--port N] [--config PATH] [--log] [--openclaw]
     llmrouter classify "text" [--json] [--config PATH] | classify --test [FILE]
     llmrouter train [FILE.jsonl ...] [--out PATH]
+    llmrouter stats [--url URL] [--config PATH] [--json]
+    llmrouter service install|uninstall|status [--openclaw] [--port N] [--config PATH] [--print]
 
 The environment is read here, once, and handed to the config loader.
 """
@@ -35,6 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from llmrouter.classify.train import main as train_main
 
         return train_main(args[1:])
+    if args and args[0] == "stats":
+        from llmrouter.report import main as stats_main
+
+        return stats_main(args[1:], lambda given: load_config(config_path(given), os.environ))
+    if args and args[0] == "service":
+        from llmrouter.service import main as service_main
+
+        return service_main(args[1:])
     if args and args[0] == "serve":
         args = args[1:]
     return serve(args)

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import yaml
 
+from llmrouter.prices import Price, read_prices
+
 LEVELS: tuple[str, ...] = ("super_easy", "easy", "medium", "hard", "super_hard")
 ProviderType = Literal["openai", "anthropic", "google", "ollama"]
 DEFAULT_CONFIG = Path(__file__).parent / "defaults" / "config.yaml"
@@ -131,6 +133,7 @@ class Config:
     routes_path: Path | None = None
     openclaw: bool = False
     source: str = "<defaults>"
+    prices: Mapping[str, Price] = field(default_factory=dict)  # overrides config/prices.yaml
 
 
 def parse_model_ref(text: str) -> ModelRef:
@@ -184,6 +187,7 @@ def parse_config(raw: Any, env: Mapping[str, str], *, source: str = "<dict>") ->
     tools = _tools(reader, raw.get("tools") or {})
     routing = _routing(reader, raw.get("routing") or {})
     routes = raw.get("routes")
+    prices = read_prices(raw.get("prices") or {}, "prices", problems)
     for key in ("models", "fallbacks"):
         for ref in _all_refs(models if key == "models" else fallbacks):
             if ref.provider not in providers:
@@ -212,6 +216,7 @@ def parse_config(raw: Any, env: Mapping[str, str], *, source: str = "<dict>") ->
         routing=routing,
         routes_path=Path(routes) if isinstance(routes, str) and routes else None,
         source=source,
+        prices=prices,
     )
 
 
