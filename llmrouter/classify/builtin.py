@@ -1,0 +1,126 @@
+"""The built-in classifier: a linear model over ``features.featurize`` in pure Python.
+
+Owns: loading the parameter file (``model.json`` beside this module, written by
+``train.py``) once per instance, scoring an ``Ask``, and the decision rule
+(softmax, a per-level offset, and a guard: when hard + super_hard together
+reach ``guard`` probability, the level is at least medium, so that hard work is
+rarely sent to the cheapest tiers).
+
+Must not: import numpy, touch the network, or keep state between calls; an
+instance is immutable after construction and safe to share across requests.
+
+Parameter file (JSON)::
+
+    {"format": "llmrouter-classifier/1", "levels": [5 names],
+     "bias": [5 floats], "offsets": [5 floats], "guard": float,
+     "weights": {"<feature>": [5 floats], ...}, "meta": {...}}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from llmrouter.classify import LEVELS, Decision
+from llmrouter.classify.extract import Ask, extract_ask
+from llmrouter.classify.features import featurize
+
+DEFAULT_MODEL = Path(__file__).with_name("model.json")
+FORMAT = "llmrouter-classifier/1"
+NAME = "builtin"
+_MEDIUM, _HARD = 2, 3
+
+
+class ModelFileError(ValueError):
+    """The parameter file is missing, unreadable or not in the expected format."""
+
+
+class BuiltinClassifier:
+    """Multinomial logistic model over hashed-free sparse text and shape features."""
+
+    def __init__(
+        self,
+        weights: Mapping[str, Sequence[float]],
+        bias: Sequence[float],
+        offsets: Sequence[float] | None = None,
+        meta: Mapping[str, Any] | None = None,
+        guard: float = 1.0,
+    ) -> None:
+        self._weights = {name: tuple(map(float, w)) for name, w in weights.items()}
+        self._bias = tuple(map(float, bias))
+        self._offsets = tuple(map(float, offsets or [0.0] * len(LEVELS)))
+        self._guard = float(guard)
+        self.meta: Mapping[str, Any] = dict(meta or {})
+        if len(self._bias) != len(LEVELS) or len(self._offsets) != len(LEVELS):
+            raise ModelFileError("bias/offsets must have one entry per level")
+
+    @classmethod
+    def from_file(cls, path: str | Path = DEFAULT_MODEL) -> BuiltinClassifier:
+        """Load a parameter file written by ``llmrouter.classify.train``."""
+        try:
+            data = orjson.loads(Path(path).read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise ModelFileError(f"{path}: cannot read model: {exc}") from exc
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ModelFileError(f"{path}: not a {FORMAT} file")
+        if list(data.get("levels", [])) != list(LEVELS):
+            raise ModelFileError(f"{path}: levels must be {list(LEVELS)}")
+        return cls(
+            data["weights"],
+            data["bias"],
+            data.get("offsets"),
+            data.get("meta"),
+            guard=data.get("guard", 1.0),
+        )
+
+    def classify(self, messages: Sequence[Mapping[str, Any]]) -> Decision:
+        """Classify an OpenAI ``messages`` list."""
+        return self.classify_ask(extract_ask(messages))
+
+    def classify_ask(self, ask: Ask) -> Decision:
+        """Classify an already extracted ask."""
+        if not ask.text and not ask.has_image:
+            return Decision(LEVELS[1], 0.0, NAME, "no user text")
+        probs = self.probabilities(ask)
+        scores = [math.log(p + 1e-12) + o for p, o in zip(probs, self._offsets, strict=True)]
+        best = max(range(len(LEVELS)), key=scores.__getitem__)
+        if best < _MEDIUM and probs[_HARD] + probs[_HARD + 1] >= self._guard:
+            best = _MEDIUM  # some real chance of hard work: never the cheapest tiers
+        ranked = sorted(range(len(LEVELS)), key=probs.__getitem__, reverse=True)
+        reason = ", ".join(f"{LEVELS[i]} {probs[i]:.2f}" for i in ranked[:2])
+        return Decision(LEVELS[best], round(probs[best], 4), NAME, reason)
+
+    def probabilities(self, ask: Ask) -> list[float]:
+        """Softmax probabilities for each level, cheapest first."""
+        text, shape = featurize(ask)
+        return _softmax(self._scores(text, shape))
+
+    def _scores(self, text: set[str], shape: list[str]) -> list[float]:
+        get = self._weights.get
+        t0 = t1 = t2 = t3 = t4 = 0.0
+        for name in text:
+            w = get(name)
+            if w is not None:
+                t0 += w[0]
+                t1 += w[1]
+                t2 += w[2]
+                t3 += w[3]
+                t4 += w[4]
+        scale = 1.0 / math.sqrt(len(text)) if text else 0.0
+        scores = [t0 * scale, t1 * scale, t2 * scale, t3 * scale, t4 * scale]
+        for name in shape:
+            w = get(name)
+            if w is not None:
+                scores = [s + x for s, x in zip(scores, w, strict=True)]
+        return [s + b for s, b in zip(scores, self._bias, strict=True)]
+
+
+def _softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
