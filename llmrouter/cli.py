@@ -125,6 +125,7 @@ def serve(argv: Sequence[str]) -> int:
         access_log=None,
         handler_cancellation=True,
         shutdown_timeout=server.shutdown_grace_s,
+        backlog=2048,  # a burst of agents connecting at once must not overflow the accept queue
         loop=_new_loop(),
         print=None,
     )

@@ -94,6 +94,7 @@ class PriceTable:
         self.entries = dict(entries)
         self.free = free
         self._families = sorted((k for k in self.entries if ":" not in k), key=len, reverse=True)
+        self._found: dict[tuple[str, str], Price | None] = {}
 
     @classmethod
     def build(
@@ -102,6 +103,15 @@ class PriceTable:
         return cls({**load_shipped(), **overrides}, free=free)
 
     def find(self, provider: str, model: str) -> Price | None:
+        """The price of a model, looked up once per (provider, model) and then remembered."""
+        key = (provider, model)
+        if key not in self._found:
+            if len(self._found) > 4096:  # model names come from upstreams: keep it bounded
+                self._found.clear()
+            self._found[key] = self._lookup(provider, model)
+        return self._found[key]
+
+    def _lookup(self, provider: str, model: str) -> Price | None:
         entries = self.entries
         for key in (f"{provider}:{model}", f"{provider}:*", model):
             if key in entries:
