@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench train e2e-openclaw clean
+.PHONY: run test lint bench train e2e-openclaw e2e-claude-code clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ train: $(STAMP)
 # Opt-in: the real OpenClaw agent (from npm, with Node 24 from npm) through the router.
 e2e-openclaw: $(STAMP)
 	$(PY) e2e/openclaw.py
+
+# Opt-in: the real Claude Code CLI (from npm, native binary from npm) through /v1/messages.
+e2e-claude-code: $(STAMP)
+	$(PY) e2e/claude_code.py
 
 clean:
 	rm -rf $(VENV) .e2e *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -73,6 +73,9 @@ def create_app(
     app.router.add_get("/stats", stats_view)
     app.router.add_get("/", status_view)
     app.router.add_post("/v1/classify", classify)
+    from llmrouter.ingress.handler import add_routes  # it imports this module: not at the top
+
+    add_routes(app)  # POST /v1/messages and /v1/messages/count_tokens (Anthropic clients)
     return app
 
 

@@ -1,13 +1,17 @@
 """How OpenAI chunks are written to the client: the OpenAI SSE framing.
 
 An egress is pure: it turns the chunks a translator produced into the bytes the client reads,
-and knows how to close the stream (`done`) or end it with an error (`error`). The Anthropic
-Messages ingress adds a second egress with the same three methods.
+knows how to close the stream (`done`) or end it with an error (`error`), and renders a whole
+`chat.completion` for a client that did not stream (`whole`). Its `wire` names the client's
+format: a provider of the same wire has its bytes copied through instead. The Anthropic
+Messages ingress (llmrouter/ingress/) adds a second egress with the same methods.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
+
+import orjson
 
 from llmrouter.chunks import Chunk
 from llmrouter.errors import RouterError
@@ -15,7 +19,7 @@ from llmrouter.sse import DONE, encode_data
 
 
 class Egress(Protocol):
-    passthrough: bool  # may an OpenAI-format upstream's bytes be copied through unchanged?
+    wire: str  # the client's wire format: a provider with the same one is copied through
     content_type: str
 
     def encode(self, chunks: list[Chunk]) -> bytes: ...
@@ -24,12 +28,14 @@ class Egress(Protocol):
 
     def error(self, error: RouterError) -> bytes: ...
 
+    def whole(self, completion: dict[str, Any]) -> bytes: ...
+
 
 class OpenAIEgress:
     """`data: {chunk}` per chunk, `data: [DONE]` at the end; the usage-only chunk is kept only
     when the client asked for it with `stream_options.include_usage`."""
 
-    passthrough = True
+    wire = "openai"
     content_type = "text/event-stream"
 
     def __init__(self, *, include_usage: bool) -> None:
@@ -47,3 +53,6 @@ class OpenAIEgress:
 
     def error(self, error: RouterError) -> bytes:
         return encode_data(error.body())
+
+    def whole(self, completion: dict[str, Any]) -> bytes:
+        return orjson.dumps(completion)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import orjson
 from aiohttp import web
 
 from llmrouter.breaker import Breaker
@@ -34,8 +33,13 @@ from llmrouter.errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
-from llmrouter.providers.base import Provider, RequestContext, UpstreamRequest
-from llmrouter.providers.openai import PassthroughFilter
+from llmrouter.providers.base import (
+    PassthroughFilter,
+    Provider,
+    RequestContext,
+    UpstreamRequest,
+    native,
+)
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout_at as _deadline
@@ -161,7 +165,7 @@ async def _attempt(
 ) -> web.StreamResponse:
     provider, ref = attempt.provider, attempt.ref
     headers = {**headers, "x-llmrouter-provider": ref.provider, "x-llmrouter-model": ref.model}
-    upstream = provider.build_request(body, ctx)
+    upstream = _build(provider, body, ctx, egress)
     clock = _Clock(attempt.timeouts)
     with _network_errors(provider.config.name, clock, _hint(provider)):
         async with (
@@ -191,6 +195,17 @@ async def _attempt(
                 return await _stream(request, reader, first, pipe, clock, headers, outcome)
             finally:
                 streams.discard(clock)
+
+
+def _build(
+    provider: Provider, body: dict[str, Any], ctx: RequestContext, egress: Egress
+) -> UpstreamRequest:
+    """The upstream request: the client's own body when the provider speaks its wire format
+    (a non-OpenAI client's request kept in `ctx.native`), else the OpenAI body translated."""
+    same = native(provider, egress.wire)
+    if same is not None and ctx.native is not None and ctx.native.wire == egress.wire:
+        return same.native_request(ctx.native.body, ctx)
+    return provider.build_request(body, ctx)
 
 
 def _post(
@@ -305,7 +320,7 @@ def _whole(
 ) -> web.StreamResponse:
     """A complete upstream body → one JSON response (or, for a streaming client whose upstream
     answered in one piece, one chunk stream built from it)."""
-    if provider.passthrough and egress.passthrough and not ctx.stream:
+    if native(provider, egress.wire) is not None and not ctx.stream:
         completion = provider.parse_response(data, ctx)  # validates; bytes go out unchanged
         outcome.status = status
         outcome.usage = completion.get("usage")
@@ -317,7 +332,7 @@ def _whole(
     outcome.usage = completion.get("usage")
     if not ctx.stream:
         return web.Response(
-            body=orjson.dumps(completion), headers=headers, content_type="application/json"
+            body=egress.whole(completion), headers=headers, content_type="application/json"
         )
     raise UpstreamProtocolError(
         f"{provider.config.name} answered a streaming request with one JSON body",
@@ -373,8 +388,9 @@ class _Pipe:
         self.finished = False
         self.egress = egress
         self.filter: PassthroughFilter | None = None
-        if provider.passthrough and egress.passthrough:
-            self.filter = PassthroughFilter(provider.config.name, keep_usage=ctx.include_usage)
+        same = native(provider, egress.wire)
+        if same is not None:
+            self.filter = same.passthrough_filter(ctx)
         self.decoder = provider.decoder()
         self.translator = provider.translator(ctx)
 

@@ -6,15 +6,17 @@ A provider does no I/O. It has three roles, one method each:
   and the framing decoder that cuts the upstream bytes into those events;
 - `parse_response(data, ctx)` / `parse_error(status, data, headers, ctx)`: a whole upstream
   body → a `chat.completion`, or → the router's own `UpstreamError`.
-Providers that speak OpenAI's wire format set `passthrough = True`: `forward.py` then copies
-their stream bytes to the client without decoding them.
+Providers that speak OpenAI's wire format set `passthrough = True`. A provider whose wire
+format a client can speak too (OpenAI, Anthropic Messages) also fulfils `Native`: when the
+client's egress has the same `wire`, `forward.py` sends the client's own body through
+`native_request` and copies the stream bytes through `passthrough_filter`, without decoding.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from llmrouter.chunks import Chunk
 from llmrouter.config import ModelRef, ProviderConfig
@@ -42,6 +44,18 @@ class RequestContext:
     # Upstream tool name → the client's own spelling, set by build_request when a provider
     # renames tools on the way out (Anthropic OAuth: Claude Code's casing), read on the way in.
     tool_names: Mapping[str, str] = field(default_factory=dict)
+    # The client's own request when it is not an OpenAI one (the Anthropic ingress), for a
+    # provider of the same wire format to send on as it is.
+    native: NativeBody | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NativeBody:
+    """A client request in its own wire format, with the protocol headers worth passing on."""
+
+    wire: str
+    body: dict[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class Decoder(Protocol):
@@ -76,6 +90,34 @@ class Provider(Protocol):
     def parse_error(
         self, status: int, data: bytes, headers: Mapping[str, str], ctx: RequestContext
     ) -> UpstreamError: ...
+
+
+class PassthroughFilter(Protocol):
+    """Copies a stream byte for byte, noting its usage (OpenAI shape) and its end; `finish()`
+    returns what is still owed and raises `UpstreamProtocolError` for a cut stream."""
+
+    usage: dict[str, Any] | None
+
+    def feed(self, data: bytes) -> bytes: ...
+
+    def finish(self) -> bytes: ...
+
+
+class Native(Provider, Protocol):
+    """A provider whose requests and streams are in a wire format clients speak too."""
+
+    wire: str
+
+    def native_request(self, body: dict[str, Any], ctx: RequestContext) -> UpstreamRequest: ...
+
+    def passthrough_filter(self, ctx: RequestContext) -> PassthroughFilter: ...
+
+
+def native(provider: Provider, wire: str) -> Native | None:
+    """`provider` when it speaks `wire` (so bytes can be copied both ways), else None."""
+    if getattr(provider, "wire", None) == wire:
+        return cast("Native", provider)
+    return None
 
 
 def api_key(config: ProviderConfig, ctx: RequestContext) -> str:

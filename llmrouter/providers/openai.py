@@ -50,6 +50,7 @@ def is_reasoning_model(config: ProviderConfig, model: str) -> bool:
 
 class OpenAIProvider:
     passthrough = True
+    wire = "openai"  # an OpenAI client's stream is copied through (base.Native)
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -77,6 +78,9 @@ class OpenAIProvider:
         if key:
             headers["authorization"] = f"Bearer {key}"
         return UpstreamRequest(self.url, headers, orjson.dumps(out))
+
+    def native_request(self, body: dict[str, Any], ctx: RequestContext) -> UpstreamRequest:
+        return self.build_request(body, ctx)  # the body is OpenAI's already
 
     def decoder(self) -> SSEDecoder:
         return SSEDecoder()

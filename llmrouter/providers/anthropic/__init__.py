@@ -18,6 +18,7 @@ import orjson
 
 from llmrouter.config import ConfigError, ProviderConfig
 from llmrouter.errors import UpstreamError, UpstreamProtocolError
+from llmrouter.providers.anthropic.passthrough import MessagesPassthrough
 from llmrouter.providers.anthropic.request import (
     DEFAULT_BUDGETS,
     AnthropicOptions,
@@ -39,6 +40,7 @@ THINKING_MAX = 2_000  # a thinking turn can be ~64 KB: bounded to ~130 MB at wor
 
 class AnthropicProvider:
     passthrough = False
+    wire = "anthropic"  # an Anthropic client's request and stream go through as they are
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -68,6 +70,31 @@ class AnthropicProvider:
         elif key:
             headers["x-api-key"] = key
         return UpstreamRequest(self.url, headers, orjson.dumps(payload))
+
+    def native_request(self, body: dict[str, Any], ctx: RequestContext) -> UpstreamRequest:
+        """A Messages request from an Anthropic client, sent on with the routed model; its
+        `anthropic-version` and `anthropic-beta` headers are kept (betas merged for OAuth)."""
+        payload = {**body, "model": ctx.ref.model, "stream": ctx.stream}
+        native = ctx.native.headers if ctx.native is not None else {}
+        headers = {
+            "content-type": "application/json",
+            "anthropic-version": native.get("anthropic-version") or self.options.version,
+            **ctx.extra_headers,
+        }
+        if ctx.stream:
+            headers["accept"] = "text/event-stream"
+        key = api_key(self.config, ctx)
+        if key.startswith(OAUTH_PREFIX):
+            headers.update(self._oauth_headers(key))
+        elif key:
+            headers["x-api-key"] = key
+        betas = [b for b in (native.get("anthropic-beta"), headers.get("anthropic-beta")) if b]
+        if betas:
+            headers["anthropic-beta"] = ",".join(dict.fromkeys(",".join(betas).split(",")))
+        return UpstreamRequest(self.url, headers, orjson.dumps(payload))
+
+    def passthrough_filter(self, ctx: RequestContext) -> MessagesPassthrough:
+        return MessagesPassthrough(self.config.name)
 
     def _oauth_headers(self, token: str) -> dict[str, str]:
         version = self.options.claude_code_version

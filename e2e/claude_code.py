@@ -1,0 +1,155 @@
+"""End-to-end: the real Claude Code CLI, through the router's /v1/messages, against scripted
+upstreams.
+
+`make e2e-claude-code` (not part of `make test`). Installs `@anthropic-ai/claude-code` from
+npm into `.e2e/claude-code/` (its native binary comes as the npm package
+`@anthropic-ai/claude-code-linux-x64`, so nothing else is downloaded), starts the scripted
+model on 127.0.0.1, then for each upstream kind (OpenAI-compatible: translated; Anthropic:
+passed through) starts the router and runs two headless turns (`claude -p ... --output-format
+json`) with a temporary HOME and a clean environment: a plain greeting, and a turn that must
+read a file through Claude Code's `Read` tool. Prints what Claude Code answered and exits
+non-zero if any turn is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from openclaw import FILE_TEXT, free_port, wait_http
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIX = ROOT / ".e2e" / "claude-code"
+PACKAGE = "@anthropic-ai/claude-code@2.1.332"
+LEVELS = ("super_easy", "easy", "medium", "hard", "super_hard")
+QUIET = {
+    "DISABLE_TELEMETRY": "1",
+    "DISABLE_AUTOUPDATER": "1",
+    "DISABLE_ERROR_REPORTING": "1",
+    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+}
+
+
+def install() -> Path:
+    """The native `claude` binary: the platform package npm installed next to the wrapper
+    (whose postinstall, which would copy it into place, npm may not run)."""
+    arch = {"x86_64": "x64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine()]
+    modules = PREFIX / "node_modules" / "@anthropic-ai"
+    binary = modules / f"claude-code-linux-{arch}" / "claude"
+    if not binary.exists():
+        PREFIX.mkdir(parents=True, exist_ok=True)
+        npm = ["npm", "install", "--prefix", str(PREFIX), "--no-audit", "--no-fund", "--silent"]
+        subprocess.run([*npm, PACKAGE], check=True)
+    return binary
+
+
+def start_router(config: dict[str, object], tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+    path = tmp / f"router-{time.monotonic_ns()}.json"  # JSON is YAML
+    path.write_text(json.dumps(config), encoding="utf-8")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llmrouter", "--config", str(path), "--port", str(port)],
+        cwd=ROOT,
+        stderr=open(tmp / "router.log", "ab"),  # noqa: SIM115
+    )
+    wait_http(f"http://127.0.0.1:{port}/health")
+    return proc, port
+
+
+def claude_turn(binary: Path, router_port: int, message: str, tmp: Path) -> dict[str, object]:
+    home = Path(tempfile.mkdtemp(dir=tmp))
+    work = home / "work"
+    work.mkdir()
+    (work / "hello.txt").write_text(FILE_TEXT + "\n", encoding="utf-8")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{router_port}",  # the root, without /v1
+        "ANTHROPIC_API_KEY": "sk-ant-dummy",
+        "ANTHROPIC_MODEL": "llm-router",
+        "ANTHROPIC_SMALL_FAST_MODEL": "llm-router",
+        **QUIET,
+    }
+    started = time.monotonic()
+    run = subprocess.run(
+        [str(binary), "-p", message, "--output-format", "json"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    try:
+        envelope = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        envelope = {"unparsed": run.stdout[-2000:]}
+    envelope["_exit"] = run.returncode
+    envelope["_seconds"] = round(time.monotonic() - started, 1)
+    envelope["_stderr"] = run.stderr[-1500:]
+    return envelope
+
+
+def lanes(upstream: str) -> dict[str, dict[str, object]]:
+    return {
+        "openai-compatible": {
+            "providers": {
+                "scripted": {"type": "openai", "base_url": upstream + "/v1", "api_key": "k"}
+            },
+            "models": {level: "scripted:scripted-model" for level in LEVELS},
+        },
+        "anthropic": {
+            "providers": {"anthropic": {"base_url": upstream, "api_key": "sk-ant-e2e"}},
+            "models": {level: "anthropic:claude-sonnet-4-5" for level in LEVELS},
+        },
+    }
+
+
+def main() -> int:
+    binary = install()
+    llm_port = free_port()
+    llm = subprocess.Popen([sys.executable, str(ROOT / "e2e" / "scripted_llm.py"), str(llm_port)])
+    failures = 0
+    turns = {
+        "plain": ("Say hello.", "Hello from the scripted model"),
+        "Read tool": ("Please read the file hello.txt and tell me what it says.", FILE_TEXT),
+    }
+    try:
+        time.sleep(0.5)
+        with tempfile.TemporaryDirectory() as name:
+            tmp = Path(name)
+            for lane, config in lanes(f"http://127.0.0.1:{llm_port}").items():
+                router, port = start_router(config, tmp)
+                try:
+                    for turn, (message, expected) in turns.items():
+                        envelope = claude_turn(binary, port, message, tmp)
+                        result = str(envelope.get("result", ""))
+                        ok = envelope["_exit"] == 0 and expected in result
+                        failures += not ok
+                        print(
+                            f"[{'ok' if ok else 'FAIL'}] {lane} / {turn}: "
+                            f"{envelope['_seconds']} s, turns={envelope.get('num_turns')}, "
+                            f"is_error={envelope.get('is_error')}, result={result[:120]!r}"
+                        )
+                        if not ok:
+                            print(json.dumps(envelope, indent=2)[:3000])
+                finally:
+                    router.terminate()
+                    router.wait(10)
+            log = (tmp / "router.log").read_text(encoding="utf-8", errors="replace")
+            print("router access log:")
+            print("\n".join(line for line in log.splitlines() if "level=" in line))
+    finally:
+        llm.terminate()
+        llm.wait(10)
+    print("passed" if not failures else f"{failures} turn(s) failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
