@@ -228,11 +228,39 @@ class _Clock:
         self.end = self.loop.time() + t.total
         self.phase = "first byte"
         self.deadline: Any = None
+        self.last_read = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def watch(self, deadline: Any) -> None:
+        """Enforce the idle limit on a stream without re-arming a timer per read (that cost
+        more than relaying the read): reads only stamp `last_read`; one timer looks at the
+        earliest moment the stream could be idle too long and either expires `deadline` or
+        looks again later."""
+        self.deadline = deadline
+        if self.phase != "shutdown":
+            self.phase = "idle"
+        self.last_read = self.loop.time()
+        self._check()
+
+    def unwatch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _check(self) -> None:
+        now = self.loop.time()
+        due = min(self.last_read + self.t.idle, self.end)
+        if now >= due:
+            self._timer = None
+            self.deadline.reschedule(now)
+        else:
+            self._timer = self.loop.call_at(due, self._check)
 
     def abort(self) -> None:
         """End the stream now (shutdown): its deadline expires and it ends with an error."""
         self.phase = "shutdown"
         self.end = self.loop.time()
+        self.unwatch()
         if self.deadline is not None:
             self.deadline.reschedule(self.end)
 
@@ -360,13 +388,16 @@ async def _stream(
     try:
         await response.write(first)
         with _network_errors(name, clock):
-            async with _deadline(clock.idle_deadline()) as deadline:
-                clock.deadline = deadline
-                async for data in reader:
-                    deadline.reschedule(clock.idle_deadline())
-                    out = pipe.feed(data)
-                    if out:
-                        await response.write(out)
+            async with _deadline(None) as deadline:
+                clock.watch(deadline)
+                try:
+                    async for data in reader:
+                        clock.last_read = clock.loop.time()
+                        out = pipe.feed(data)
+                        if out:
+                            await response.write(out)
+                finally:
+                    clock.unwatch()
         if not pipe.finished:
             await response.write(pipe.finish())
     except RouterError as error:

@@ -295,3 +295,29 @@ async def test_stream_idle_past_its_limit_ends_with_an_error_event(
     assert resp.status == 200
     assert frames[0] == fixture("openai/text.sse").split(b"\n\n")[0]
     assert frames[-1].startswith(b'data: {"error":') and b"idle limit 0.25 s" in frames[-1]
+
+
+async def test_a_stream_that_keeps_talking_outlives_its_idle_limit(
+    openai_fake: OpenAIFake, make_router: RouterFactory
+) -> None:
+    openai_fake.queue(Reply("sse", fixture("openai/text.sse"), delay=0.1))  # ~1.3 s in all
+    raw = openai_config(openai_fake)
+    raw["providers"]["openai"]["timeouts"] = {"idle": 0.35}
+    base = await make_router(raw)
+    async with aiohttp.ClientSession() as http:
+        resp = await http.post(
+            base + "/v1/chat/completions",
+            json={"model": "medium", "stream": True, "messages": HI},
+        )
+        raw_body = await resp.read()
+    assert raw_body.endswith(b"data: [DONE]\n\n") and b'"error"' not in raw_body
+
+
+def test_an_event_larger_than_the_limit_is_a_protocol_error() -> None:
+    from llmrouter.errors import UpstreamProtocolError
+    from llmrouter.providers.openai import MAX_EVENT, PassthroughFilter
+
+    f = PassthroughFilter("openai", keep_usage=False)
+    assert f.feed(b'data: {"choices": []}\n\ndata: {"x": "') == b'data: {"choices": []}\n\n'
+    with pytest.raises(UpstreamProtocolError, match="larger than"):
+        f.feed(b"a" * (MAX_EVENT + 1))

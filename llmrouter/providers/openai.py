@@ -32,9 +32,10 @@ _SAMPLING = (
     "top_logprobs",
     "logit_bias",
 )
-_USAGE = re.compile(rb'"usage"\s*:\s*\{')
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
-_FINISH = re.compile(rb'"finish_reason"\s*:\s*"')
+# Anything worth a look: a usage object, [DONE], an error, a finish reason that is not null.
+_SPECIAL = re.compile(rb'"usage"\s*:\s*\{|\[DONE\]|"error"|"finish_reason"\s*:\s*"')
+MAX_EVENT = 16 << 20  # no real chunk comes near this; a larger one is a broken upstream
 # Moonshot's thinking models refuse a tool loop whose earlier assistant turns lost their
 # reasoning: "thinking is enabled but reasoning_content is missing in assistant tool call
 # message at index N". On these hosts (or with `replay_reasoning: true`) a tool-call turn that
@@ -208,24 +209,29 @@ class PassthroughFilter:
         buf = self._buf + data if self._buf else data
         end = _last_event_end(buf)
         if end < 0:
+            if len(buf) > MAX_EVENT:
+                raise UpstreamProtocolError(
+                    f"{self.provider} sent a stream event larger than {MAX_EVENT >> 20} MiB",
+                    provider=self.provider,
+                )
             self._buf = buf
             return b""
         self._buf = buf[end:]
         ready = buf[:end]
-        if _USAGE.search(ready) or b"[DONE]" in ready or b'"error"' in ready:
-            return b"".join(self._event(e) for e in _split_events(ready))
-        if not self.finished and _FINISH.search(ready):
-            self.finished = True
-        return ready
+        match = _SPECIAL.search(ready)
+        if match is None:
+            return ready
+        # Only the events from the first one worth a look on are split and inspected; the
+        # content events before it (often a whole answer, from a fast upstream) go out as is.
+        cut = max(_last_event_end(ready[: match.start()]), 0)
+        return ready[:cut] + b"".join(self._event(e) for e in _split_events(ready[cut:]))
 
     def _event(self, event: bytes) -> bytes:
         payload = _data_of(event)
         if payload == b"[DONE]":
             self.done = True
             return b""
-        if payload is None or not (
-            b'"usage"' in payload or b'"error"' in payload or b'"finish_reason"' in payload
-        ):
+        if payload is None or not _SPECIAL.search(payload):
             return event
         try:
             chunk = orjson.loads(payload)
