@@ -56,4 +56,25 @@ def safe_id(
     return f"{prefix}{joiner}{digest}" if prefix else digest[:max_len]
 
 
-__all__ = ["ANTHROPIC_DISALLOWED", "safe_id"]
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def fixed_alnum_id(original: str, length: int = 9) -> str:
+    """Ids for upstreams that accept exactly `length` letters and digits (Mistral-style: 9).
+
+    An id that already has that form is kept; any other becomes the first `length` base-62
+    digits of SHA-256 over the whole original (53 bits for 9 digits: for the few hundred ids
+    of one conversation a collision has odds below 10⁻¹¹). Pure, like `safe_id`."""
+    if len(original) == length and original.isascii() and original.isalnum():
+        return original
+    number = int.from_bytes(
+        hashlib.sha256(original.encode("utf-8", "surrogatepass")).digest(), "big"
+    )
+    digits = []
+    for _ in range(length):
+        number, digit = divmod(number, 62)
+        digits.append(_BASE62[digit])
+    return "".join(digits)
+
+
+__all__ = ["ANTHROPIC_DISALLOWED", "fixed_alnum_id", "safe_id"]

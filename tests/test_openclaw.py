@@ -112,3 +112,31 @@ async def test_tool_loop_keeps_the_level_of_the_request(
     replay = fake.seen[-1].body["messages"]
     assert replay[2]["tool_calls"][0]["id"] == "callabc123"
     assert replay[4]["content"][1]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+async def test_strict_upstreams_get_nine_character_ids(serve_fake: Any, make_router: Any) -> None:
+    fake = await serve_fake(OpenAIFake())
+    base = await make_router(
+        {
+            "providers": {
+                "mistral": {
+                    "type": "openai",
+                    "base_url": fake.url + "/v1",
+                    "api_key": "k",
+                    "tool_call_ids": "alnum9",
+                }
+            },
+            "models": {"easy": "mistral:mistral-small-latest"},
+        }
+    )
+    body = oc.request(oc.tool_loop("say hello", "callabc123XYZ", "hi"))
+    body["stream"] = False
+    body.pop("stream_options")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(base + "/v1/chat/completions", json={**body, "model": "easy"}) as resp,
+    ):
+        assert resp.status == 200
+    sent = fake.seen[-1].body["messages"]
+    call_id = sent[2]["tool_calls"][0]["id"]
+    assert len(call_id) == 9 and call_id.isalnum() and sent[3]["tool_call_id"] == call_id

@@ -49,3 +49,14 @@ def test_deterministic_fitting_and_injective(a: str, b: str) -> None:
     assert ANTHROPIC.match(safe_id(a))
     if a != b:
         assert safe_id(a) != safe_id(b)
+
+
+def test_fixed_alnum_ids_are_nine_letters_and_digits_and_stable() -> None:
+    from llmrouter.toolids import fixed_alnum_id
+
+    ids = ["call_abc", "functions.read:0", "toolu_01XyZ", "a" * 200, "", "ab"]
+    out = [fixed_alnum_id(i) for i in ids]
+    assert all(len(o) == 9 and o.isalnum() and o.isascii() for o in out)
+    assert len(set(out)) == len(ids)
+    assert out == [fixed_alnum_id(i) for i in ids]
+    assert fixed_alnum_id("Ab3dE6gH9") == "Ab3dE6gH9"

@@ -20,6 +20,7 @@ from llmrouter.config import ProviderConfig
 from llmrouter.errors import UpstreamError, UpstreamProtocolError
 from llmrouter.providers.base import RequestContext, UpstreamRequest, api_key, retry_headers
 from llmrouter.sse import DONE, SSEDecoder, SSEEvent, encode_data
+from llmrouter.toolids import fixed_alnum_id
 
 # Reasoning families (o1, o3, o4, gpt-5) take max_completion_tokens and reject sampling knobs.
 _REASONING = re.compile(r"^(o\d|gpt-5)(\b|[-_.]|$)")
@@ -57,6 +58,8 @@ class OpenAIProvider:
         self.config = config
         self.url = config.base_url + "/chat/completions"
         self.replay_reasoning = _replays_reasoning(config)
+        # `tool_call_ids: alnum9` for upstreams that accept only Mistral-style ids.
+        self.fixed_ids = config.options.get("tool_call_ids") == "alnum9"
 
     def build_request(self, body: dict[str, Any], ctx: RequestContext) -> UpstreamRequest:
         out = dict(body)
@@ -72,6 +75,8 @@ class OpenAIProvider:
             out.pop("reasoning_effort", None)
         if self.replay_reasoning:
             _keep_reasoning(out)
+        if self.fixed_ids:
+            out["messages"] = [_fixed_ids(m) for m in out["messages"]]
         headers = {"content-type": "application/json", **ctx.extra_headers}
         if ctx.stream:
             headers["accept"] = "text/event-stream"
@@ -129,6 +134,17 @@ def _replays_reasoning(config: ProviderConfig) -> bool:
     if option is not None:
         return bool(option)
     return urlsplit(config.base_url).hostname in _REPLAY_REASONING_HOSTS
+
+
+def _fixed_ids(message: dict[str, Any]) -> dict[str, Any]:
+    """Tool-call ids of one history message rewritten to exactly nine letters and digits
+    (the same original id always gives the same new one, in the call and in its result)."""
+    if message.get("tool_calls"):
+        calls = [{**c, "id": fixed_alnum_id(str(c.get("id", "")))} for c in message["tool_calls"]]
+        return {**message, "tool_calls": calls}
+    if message.get("role") == "tool" and "tool_call_id" in message:
+        return {**message, "tool_call_id": fixed_alnum_id(str(message["tool_call_id"]))}
+    return message
 
 
 def _keep_reasoning(out: dict[str, Any]) -> None:
