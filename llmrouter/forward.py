@@ -11,7 +11,6 @@ re-raised as the router's own errors.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import sys
@@ -25,6 +24,7 @@ from aiohttp import web
 
 from llmrouter.breaker import Breaker
 from llmrouter.config import ModelRef, Timeouts
+from llmrouter.deadlines import Clock, Streams
 from llmrouter.egress import Egress
 from llmrouter.errors import (
     RouterError,
@@ -72,36 +72,6 @@ class Relay:
     streams: Streams
     # Per-candidate request rewrite (OpenClaw identity), or None.
     prepare: Callable[[dict[str, Any], ModelRef], dict[str, Any]] | None = None
-
-
-class Streams:
-    """The streams being relayed right now, so that shutdown can wait for them and then end
-    the stragglers with an error event (by expiring their deadline)."""
-
-    def __init__(self) -> None:
-        self._live: set[_Clock] = set()
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    def __len__(self) -> int:
-        return len(self._live)
-
-    def add(self, clock: _Clock) -> None:
-        self._live.add(clock)
-        self._idle.clear()
-
-    def discard(self, clock: _Clock) -> None:
-        self._live.discard(clock)
-        if not self._live:
-            self._idle.set()
-
-    async def drain(self, grace_s: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), grace_s)
-        for clock in list(self._live):
-            clock.abort()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), 5.0)
 
 
 @dataclass(frozen=True)
@@ -166,7 +136,7 @@ async def _attempt(
     provider, ref = attempt.provider, attempt.ref
     headers = {**headers, "x-llmrouter-provider": ref.provider, "x-llmrouter-model": ref.model}
     upstream = _build(provider, body, ctx, egress)
-    clock = _Clock(attempt.timeouts)
+    clock = Clock(attempt.timeouts)
     with _network_errors(provider.config.name, clock, _hint(provider)):
         async with (
             _deadline(clock.first_byte_deadline()) as deadline,
@@ -219,80 +189,13 @@ def _post(
     )
 
 
-class _Clock:
-    """The limits of one attempt: first byte, then idle between reads, never past total."""
-
-    def __init__(self, t: Timeouts) -> None:
-        self.t = t
-        self.loop = asyncio.get_running_loop()
-        self.end = self.loop.time() + t.total
-        self.phase = "first byte"
-        self.deadline: Any = None
-        self.last_read = 0.0
-        self._timer: asyncio.TimerHandle | None = None
-
-    def watch(self, deadline: Any) -> None:
-        """Enforce the idle limit on a stream without re-arming a timer per read (that cost
-        more than relaying the read): reads only stamp `last_read`; one timer looks at the
-        earliest moment the stream could be idle too long and either expires `deadline` or
-        looks again later."""
-        self.deadline = deadline
-        if self.phase != "shutdown":
-            self.phase = "idle"
-        self.last_read = self.loop.time()
-        self._check()
-
-    def unwatch(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _check(self) -> None:
-        now = self.loop.time()
-        due = min(self.last_read + self.t.idle, self.end)
-        if now >= due:
-            self._timer = None
-            self.deadline.reschedule(now)
-        else:
-            self._timer = self.loop.call_at(due, self._check)
-
-    def abort(self) -> None:
-        """End the stream now (shutdown): its deadline expires and it ends with an error."""
-        self.phase = "shutdown"
-        self.end = self.loop.time()
-        self.unwatch()
-        if self.deadline is not None:
-            self.deadline.reschedule(self.end)
-
-    def first_byte_deadline(self) -> float:
-        return min(self.loop.time() + self.t.first_byte, self.end)
-
-    def idle_deadline(self) -> float:
-        if self.phase != "shutdown":
-            self.phase = "idle"
-        return min(self.loop.time() + self.t.idle, self.end)
-
-    def timeout_error(self, name: str) -> UpstreamTimeout:
-        if self.phase == "shutdown":
-            return UpstreamTimeout(
-                "The router is shutting down; the stream was ended.",
-                provider=name,
-                code="router_shutdown",
-                status=503,
-            )
-        phase, limit = self.phase, self.t.first_byte if self.phase == "first byte" else self.t.idle
-        if self.loop.time() >= self.end - 0.001:
-            phase, limit = "total", self.t.total
-        return UpstreamTimeout(f"{name} timed out ({phase} limit {limit:g} s)", provider=name)
-
-
 def _hint(provider: Provider) -> str:
     """What to tell the user when the provider cannot be reached (Ollama: start it)."""
     return str(getattr(provider, "unreachable_hint", ""))
 
 
 @contextlib.contextmanager
-def _network_errors(name: str, clock: _Clock, hint: str = "") -> Iterator[None]:
+def _network_errors(name: str, clock: Clock, hint: str = "") -> Iterator[None]:
     """Network exceptions → the router's own errors, naming the provider (never its URL)."""
     try:
         yield
@@ -320,7 +223,7 @@ async def complete(
     """One non-streaming call for the router's own use (the LLM classifiers): the completion."""
     provider = attempt.provider
     upstream = provider.build_request(body, ctx)
-    clock = _Clock(attempt.timeouts)
+    clock = Clock(attempt.timeouts)
     with _network_errors(provider.config.name, clock, _hint(provider)):
         async with (
             _deadline(clock.first_byte_deadline()),
@@ -373,7 +276,7 @@ async def _stream(
     reader: AsyncIterator[bytes],
     first: bytes,
     pipe: _Pipe,
-    clock: _Clock,
+    clock: Clock,
     headers: Mapping[str, str],
     outcome: Outcome,
 ) -> web.StreamResponse:

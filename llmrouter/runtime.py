@@ -22,8 +22,9 @@ from llmrouter.classify.pipeline import Pipeline
 from llmrouter.classify.routes import RoutesError
 from llmrouter.classify.sticky import Sticky, Stuck
 from llmrouter.config import Config, ConfigError, ModelRef
+from llmrouter.deadlines import Streams
 from llmrouter.errors import NoProviderConfigured
-from llmrouter.forward import Attempt, Streams, complete, probe
+from llmrouter.forward import Attempt, complete, probe
 from llmrouter.providers import Provider, RequestContext, make_provider
 from llmrouter.routing import KEY_HINT, Route, Router
 from llmrouter.store import MemoryStore
