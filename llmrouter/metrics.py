@@ -11,7 +11,7 @@ Every name is under `llmrouter_`; the README's "Operating it" section lists them
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -32,6 +32,7 @@ CONFIDENCE_BUCKETS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 class Metrics:
     def __init__(self) -> None:
         self.registry = r = CollectorRegistry(auto_describe=True)
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.requests = Counter(
             "llmrouter_requests",
             "Chat requests by level, provider, model and final status.",
@@ -105,11 +106,12 @@ class Metrics:
         self.registry.register(_StatsCollector(stats))
 
     def observe(self, r: Record) -> None:
-        self.requests.labels(r.level, r.provider, r.model, str(r.status)).inc()
+        child = self._child
+        child(self.requests, r.level, r.provider, r.model, str(r.status)).inc()
         if r.ttfb_s is not None:
-            self.ttfb.labels(r.provider).observe(r.ttfb_s)
+            child(self.ttfb, r.provider).observe(r.ttfb_s)
         if r.provider != "-":
-            self.duration.labels(r.provider).observe(r.total_s)
+            child(self.duration, r.provider).observe(r.total_s)
         if r.overhead_s is not None:
             self.overhead.observe(r.overhead_s)
         for direction, n in (
@@ -118,18 +120,29 @@ class Metrics:
             ("cached", r.cached_tokens),
         ):
             if n:
-                self.tokens.labels(direction, r.provider, r.model).inc(n)
+                child(self.tokens, direction, r.provider, r.model).inc(n)
         if r.cost:
-            self.cost.labels(r.provider, r.model).inc(r.cost)
+            child(self.cost, r.provider, r.model).inc(r.cost)
         if r.baseline:
             self.baseline.inc(r.baseline)
         if r.confidence is not None:
-            self.decisions.labels(r.level, r.classifier).inc()
+            child(self.decisions, r.level, r.classifier).inc()
             self.confidence.observe(r.confidence)
         for provider, status in r.failures:
-            self.failures.labels(provider, str(status)).inc()
+            child(self.failures, provider, str(status)).inc()
         for provider in r.fallbacks:
-            self.fallbacks.labels(provider).inc()
+            child(self.fallbacks, provider).inc()
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """`metric.labels(*labels)`, remembered: the lookup and its lock cost more than the
+        increment itself, on every request."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            if len(self._children) > 20_000:  # label values come from traffic: stay bounded
+                self._children.clear()
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def exposition(self, accept: str) -> tuple[bytes, str]:
         """The scrape body and its content type: Prometheus text 0.0.4, or OpenMetrics when

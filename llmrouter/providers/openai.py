@@ -35,7 +35,24 @@ _SAMPLING = (
 )
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 # Anything worth a look: a usage object, [DONE], an error, a finish reason that is not null.
-_SPECIAL = re.compile(rb'"usage"\s*:\s*\{|\[DONE\]|"error"|"finish_reason"\s*:\s*"')
+# Plain substring searches rather than one regex with alternatives, which scanned every byte of
+# every read four ways. A usage object is found by a field it always has (`"usage": null`
+# stands in every chunk); the spaced form covers servers that pretty-print.
+_MARKERS = (
+    b'"prompt_tokens"',
+    b"[DONE]",
+    b'"error"',
+    b'"finish_reason":"',
+    b'"finish_reason": "',
+)
+
+
+def _first_marker(data: bytes) -> int:
+    """Where the first marker starts in `data`, or -1."""
+    found = [i for i in map(data.find, _MARKERS) if i >= 0]
+    return min(found) if found else -1
+
+
 MAX_EVENT = 16 << 20  # no real chunk comes near this; a larger one is a broken upstream
 # Moonshot's thinking models refuse a tool loop whose earlier assistant turns lost their
 # reasoning: "thinking is enabled but reasoning_content is missing in assistant tool call
@@ -234,12 +251,12 @@ class PassthroughFilter:
             return b""
         self._buf = buf[end:]
         ready = buf[:end]
-        match = _SPECIAL.search(ready)
-        if match is None:
+        first = _first_marker(ready)
+        if first < 0:
             return ready
         # Only the events from the first one worth a look on are split and inspected; the
         # content events before it (often a whole answer, from a fast upstream) go out as is.
-        cut = max(_last_event_end(ready[: match.start()]), 0)
+        cut = max(_last_event_end(ready[:first]), 0)
         return ready[:cut] + b"".join(self._event(e) for e in _split_events(ready[cut:]))
 
     def _event(self, event: bytes) -> bytes:
@@ -247,7 +264,7 @@ class PassthroughFilter:
         if payload == b"[DONE]":
             self.done = True
             return b""
-        if payload is None or not _SPECIAL.search(payload):
+        if payload is None or _first_marker(payload) < 0:
             return event
         try:
             chunk = orjson.loads(payload)
@@ -292,11 +309,13 @@ class PassthroughFilter:
 
 def _last_event_end(buf: bytes) -> int:
     """Index just past the last blank line in `buf`, or -1."""
-    end = -1
-    for sep in (b"\n\n", b"\r\n\r\n", b"\r\r"):
-        i = buf.rfind(sep)
-        if i >= 0:
-            end = max(end, i + len(sep))
+    i = buf.rfind(b"\n\n")
+    end = i + 2 if i >= 0 else -1
+    if b"\r" in buf[end:] if end >= 0 else b"\r" in buf:  # CR line ends: rarer, look further
+        for sep in (b"\r\n\r\n", b"\r\r"):
+            i = buf.rfind(sep)
+            if i >= 0:
+                end = max(end, i + len(sep))
     return end
 
 
