@@ -45,6 +45,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 CONFIG = web.AppKey("config", Config)
+ErrorRenderer = Callable[[RouterError], web.Response]
+ERROR_RENDERERS = web.AppKey("error_renderers", dict[str, ErrorRenderer])
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
@@ -61,6 +63,7 @@ def create_app(
         handler_args={"max_line_size": 8190, "max_field_size": 16384, "max_headers": 128},
     )
     app[CONFIG] = config
+    app[ERROR_RENDERERS] = {}
     app[STATS] = Stats(lambda: app[RUNTIME].state, lambda: len(app[RUNTIME].streams))
     app.cleanup_ctx.append(_runtime_ctx(session, loader))
     app.on_shutdown.append(_drain)
@@ -124,18 +127,28 @@ async def _drain(app: web.Application) -> None:
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every RouterError (and aiohttp's own 4xx) as an error body in the client's format:
+    OpenAI's, unless a route prefix registered another renderer (the Anthropic ingress)."""
+    render = next(
+        (
+            r
+            for prefix, r in request.app[ERROR_RENDERERS].items()
+            if request.path.startswith(prefix)
+        ),
+        error_response,
+    )
     try:
         return await handler(request)
     except RouterError as exc:
-        return error_response(exc)
+        return render(exc)
     except web.HTTPRequestEntityTooLarge as exc:
-        return error_response(PayloadTooLarge(f"The request body is too large: {exc.text}"))
+        return render(PayloadTooLarge(f"The request body is too large: {exc.text}"))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         err = RouterError(exc.reason, status=exc.status, code=None)
         err.type = "invalid_request_error" if exc.status < 500 else "server_error"
-        return error_response(err)
+        return render(err)
 
 
 @web.middleware

@@ -14,7 +14,16 @@ from typing import Any
 
 import orjson
 
+from llmrouter.errors import UpstreamProtocolError
+
 DONE = b"data: [DONE]\n\n"
+MAX_LINE = 16 << 20  # no real event line comes near this; a longer one is a broken upstream
+
+
+def line_too_long() -> UpstreamProtocolError:
+    return UpstreamProtocolError(
+        f"the upstream sent a stream line longer than {MAX_LINE >> 20} MiB", provider="upstream"
+    )
 
 
 @dataclass(slots=True)
@@ -45,6 +54,8 @@ class SSEDecoder:
         lines = buf.splitlines(keepends=True)
         if lines and not lines[-1].endswith((b"\n", b"\r")):
             self._buf = lines.pop()
+            if len(self._buf) > MAX_LINE:
+                raise line_too_long()
         else:
             self._buf = b""
         if lines and lines[-1].endswith(b"\r"):

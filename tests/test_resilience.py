@@ -193,3 +193,28 @@ async def test_gzip_upstream_bodies_are_decoded(
     )
     status, _, body = await post(base, {"model": "easy", "messages": HI})
     assert status == 200 and b"Paris is the capital" in body
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "google"])
+async def test_invalid_json_in_a_translated_stream_ends_it_with_an_error(
+    serve_fake: Any, make_router: RouterFactory, kind: str
+) -> None:
+    from tests.fake_anthropic import AnthropicFake
+    from tests.fake_gemini import GeminiFake
+
+    fake = await serve_fake(AnthropicFake() if kind == "anthropic" else GeminiFake())
+    good = fixture("anthropic/text.sse" if kind == "anthropic" else "google/text.sse")
+    sep = b"\n\n" if kind == "anthropic" else b"\r\n\r\n"
+    first = good.split(sep)[0] + sep
+    fake.queue(Reply("sse", first + b"data: {not json" + sep, delay=0.05))
+    key = {"anthropic": {"api_key": "sk-ant-test"}, "google": {"api_key": "g-test-key"}}[kind]
+    base = await make_router(
+        {
+            "providers": {kind: {"base_url": fake.url, **key}},
+            "models": {"easy": f"{kind}:model-x"},
+        }
+    )
+    status, _, body = await post(base, {"model": "easy", "stream": True, "messages": HI})
+    frames = [f for f in body.split(b"\n\n") if f]
+    assert status == 200 and frames[-1].startswith(b'data: {"error"')
+    assert b"JSON" in frames[-1]

@@ -54,3 +54,16 @@ def test_flush_dispatches_a_last_unterminated_event() -> None:
 def test_encoders() -> None:
     assert encode_data({"a": 1}) == b'data: {"a":1}\n\n'
     assert encode_event("ping", {"type": "ping"}) == b'event: ping\ndata: {"type":"ping"}\n\n'
+
+
+def test_a_line_longer_than_the_limit_is_a_protocol_error() -> None:
+    import pytest
+
+    from llmrouter.errors import UpstreamProtocolError
+    from llmrouter.ndjson import NDJSONDecoder
+    from llmrouter.sse import MAX_LINE
+
+    for decoder in (SSEDecoder(), NDJSONDecoder()):
+        assert decoder.decode(b"data: {}\n\n" if isinstance(decoder, SSEDecoder) else b"{}\n")
+        with pytest.raises(UpstreamProtocolError, match="longer than"):
+            decoder.decode(b"x" * (MAX_LINE + 1))

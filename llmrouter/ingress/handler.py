@@ -41,6 +41,7 @@ NATIVE_HEADERS = ("anthropic-version", "anthropic-beta")
 
 def add_routes(app: web.Application) -> None:
     app[TOOL_IDS] = MemoryStore(TOOL_ID_MAX)
+    app[router_app.ERROR_RENDERERS]["/v1/messages"] = error_response  # Anthropic's error shape
     app.router.add_post("/v1/messages", messages)
     app.router.add_post("/v1/messages/count_tokens", count_tokens)
 
@@ -90,7 +91,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
         )
     except RouterError as exc:
         outcome.status = exc.status
-        return error_response(exc)
+        raise  # rendered in Anthropic's shape by the error middleware
     finally:
         router_app._access(request, level, outcome)
         decision = route.decision if route is not None else None
@@ -100,11 +101,8 @@ async def messages(request: web.Request) -> web.StreamResponse:
 
 async def count_tokens(request: web.Request) -> web.Response:
     """A local estimate (no upstream is asked): `{"input_tokens": n}`."""
-    try:
-        body = _json(await router_app._read_body(request))
-        check_request(body, counting=True)
-    except RouterError as exc:
-        return error_response(exc)
+    body = _json(await router_app._read_body(request))
+    check_request(body, counting=True)
     return web.json_response({"input_tokens": estimate_input_tokens(body)})
 
 

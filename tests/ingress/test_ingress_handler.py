@@ -147,3 +147,18 @@ async def test_count_tokens_is_a_local_estimate(
     status, data = await post(base, {**body, "model": "llm-router"}, "/v1/messages/count_tokens")
     assert status == 200 and 10 < json.loads(data)["input_tokens"] < 200
     assert lane.fake.seen == []
+
+
+async def test_router_key_errors_come_in_anthropic_shape(make_router: Any) -> None:
+    import aiohttp as _aiohttp
+
+    base = await make_router({}, env={"LLMROUTER_API_KEYS": "router-key"})
+    async with (
+        _aiohttp.ClientSession() as http,
+        http.post(
+            base + "/v1/messages", json={"model": "x", "max_tokens": 5, "messages": []}
+        ) as resp,
+    ):
+        body = await resp.json()
+    assert resp.status == 401
+    assert body["type"] == "error" and body["error"]["type"] == "authentication_error"
