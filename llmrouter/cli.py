@@ -14,14 +14,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
+import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from llmrouter import __version__
+from llmrouter.classify import Decision
 from llmrouter.config import Config, ConfigError, load_config
 
 log = logging.getLogger("llmrouter")
@@ -30,9 +33,7 @@ log = logging.getLogger("llmrouter")
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "classify":
-        from llmrouter.classify.evaluate import main as classify_main
-
-        return classify_main(args[1:])
+        return classify(args[1:])
     if args and args[0] == "train":
         from llmrouter.classify.train import main as train_main
 
@@ -48,6 +49,78 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] == "serve":
         args = args[1:]
     return serve(args)
+
+
+def classify(argv: list[str]) -> int:
+    """`llmrouter classify`: the built-in classifier with the config's ROUTES.md, and (with
+    --json) the model the level routes to; an LLM classifier of the config answers text."""
+    from llmrouter.classify.evaluate import main as classify_main
+
+    given = None
+    if "--config" in argv:
+        i = argv.index("--config")
+        given, argv = argv[i + 1] if i + 1 < len(argv) else None, argv[:i] + argv[i + 2 :]
+    try:
+        config = load_config(config_path(given), os.environ)
+    except ConfigError as exc:
+        print(
+            "llmrouter: the configuration has errors:\n  " + "\n  ".join(exc.problems),
+            file=sys.stderr,
+        )
+        return 2
+    if config.classifier.mode != "builtin" and "--test" not in argv:
+        return asyncio.run(_classify_with_llm(config, argv))
+    from llmrouter.classify.pipeline import Pipeline
+    from llmrouter.routing import Router
+
+    async def unused(messages: list[dict[str, Any]]) -> Decision:
+        raise AssertionError("only the level table is read here")
+
+    # No start-up probe here: a keyless local server counts as available.
+    usable = {n: bool(p.api_key) or not p.needs_key for n, p in config.providers.items()}
+    router = Router(config, usable, unused)
+
+    def describe(decision: Decision) -> dict[str, str | None]:
+        refs = router.levels.get(decision.level) or ()
+        return {"model": str(refs[0]) if refs else None}
+
+    return classify_main(argv, routes=Pipeline.load_routes(config.routes_path), describe=describe)
+
+
+async def _classify_with_llm(config: Config, argv: list[str]) -> int:
+    import time
+
+    import aiohttp
+
+    from llmrouter.classify import extract_ask
+    from llmrouter.runtime import Runtime
+
+    as_json = "--json" in argv
+    text = " ".join(a for a in argv if a != "--json")
+    async with aiohttp.ClientSession() as session:
+        runtime = Runtime(config, session)
+        await runtime.start()
+        started = time.perf_counter()
+        decision = await runtime.state.pipeline.decide(
+            extract_ask([{"role": "user", "content": text}])
+        )
+        refs = runtime.state.router.levels.get(decision.level) or ()
+    if not as_json:
+        print(decision.level)
+        return 0
+    print(
+        json.dumps(
+            {
+                "level": decision.level,
+                "confidence": decision.confidence,
+                "classifier": decision.classifier,
+                "reason": decision.reason,
+                "time_ms": round((time.perf_counter() - started) * 1000, 3),
+                "model": str(refs[0]) if refs else None,
+            }
+        )
+    )
+    return 0
 
 
 def _serve_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,32 @@ def test_the_example_config_loads() -> None:
     config = load_config(example, {"ANTHROPIC_API_KEY": "sk-ant-x"})
     assert config.providers["anthropic"].api_key == "sk-ant-x"
     assert config.models["hard"] == (ModelRef("anthropic", "claude-opus-4-5"),)
+
+
+def test_classify_command_names_the_model_and_uses_the_configs_routes(tmp_path: Path) -> None:
+    routes = tmp_path / "ROUTES.md"
+    routes.write_text("# Routes\n## Rules\n- `^zebra` -> super_hard\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"routes: {routes}\nmodels:\n  super_hard: openai:o3\n  easy: openai:gpt-4o-mini\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llmrouter",
+            "classify",
+            "zebra crossing",
+            "--json",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    record = json.loads(run.stdout)
+    assert record["level"] == "super_hard" and record["model"] == "openai:o3"
+    assert record["classifier"] and record["time_ms"] >= 0
