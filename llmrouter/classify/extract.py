@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-HEAD_CHARS = 1200
-TAIL_CHARS = 800
+HEAD_CHARS = 1000
+TAIL_CHARS = 600
 CONTEXT_CHARS = 700
 RUNTIME_CHARS = 2000  # the Runtime line is short and always last: never scan a whole paste
 DELEGATE_MAX_WORDS = 14  # anywhere in a reply this short

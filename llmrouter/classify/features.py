@@ -1,8 +1,10 @@
 """Turn an ``Ask`` into the sparse features the built-in model scores.
 
 Owns: tokenisation (words; character uni/bigrams for scripts written without
-spaces), the feature names, and the cheap structural features (length buckets,
-code, maths, questions, list items, constraint-like clauses, image, delegation).
+spaces), the feature names, the kinds of work named near the ask (``k:``, from
+``lexicon``), and the cheap structural features (``s:``: input and ask length
+buckets, code, maths, questions, list items, constraint-like words, image,
+delegation).
 
 Must not: import numpy (inference is pure Python), look at anything but the
 ``Ask`` (system prompts, tools and tool history never change the level), or do
@@ -25,6 +27,7 @@ from llmrouter.classify.lexicon import CONSTRAINT_WORDS, INTENTS
 
 EDGE_TOKENS = 24  # "where the ask is": intent and e: features
 TEXT_TOKENS = 64  # word features come from this many tokens at each end of a long text
+MATH_CHARS = 1000  # maths notation is looked for at the two ends only (it is the slow part)
 _WORD = re.compile(r"[\w\u0300-\u036f\u0900-\u0dff]+")
 _WIDE = "\u3040"  # kana, CJK ideographs, hangul and beyond: no spaces between words
 _LENGTH_EDGES = (12, 40, 100, 250, 600, 1500, 4000)
@@ -135,16 +138,32 @@ def structural_features(ask: Ask, tokens: list[str]) -> list[str]:
         "s:lists" + str(_bucket(len(_LIST_ITEM.findall(text)), (1, 3, 6))),
         "s:cons" + str(_bucket(sum(map(CONSTRAINT_WORDS.__contains__, tokens)), (1, 3, 6))),
         "s:code" + str(_bucket(_code_lines(text), (1, 4, 15))),
+        _ask_length(text),
     ]
     if ask.fences >= 2:
         feats.append("s:fence")
-    if _MATH.search(text) or _FORMULA.search(text):
+    ends = text if len(text) <= MATH_CHARS else text[: MATH_CHARS // 2] + text[-MATH_CHARS // 2 :]
+    if _MATH.search(ends) or _FORMULA.search(ends):
         feats.append("s:math")
     if ask.has_image:
         feats.append("s:image")
     if "\n" in text.strip():
         feats.append("s:multiline")
     return feats
+
+
+def _ask_length(text: str) -> str:
+    """Words in the shorter of the first and last paragraphs: the ask beside a paste.
+
+    "What's the title?" above a 2,000-word article is a short ask in a long input;
+    the rubric levels it by the ask, not by the input's length.
+    """
+    text = text.strip()
+    split = text.find("\n\n")
+    if split < 0:
+        return "s:ask_whole"
+    first, last = text[:split], text[text.rfind("\n\n") :]
+    return "s:ask" + str(_bucket(min(_word_count(first), _word_count(last)), _WORD_EDGES))
 
 
 def _word_count(text: str) -> int:

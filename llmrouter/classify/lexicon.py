@@ -109,6 +109,12 @@ INTENT_WORDS: dict[str, str] = {
     "brief": "briefly quick quickly simple oneliner word sentence short tiny "
     "kurz brièvement brevemente breve krótko кратко 簡単 简单 간단 संक्षेप باختصار "
     "kısaca ngắn",
+    "extract": "extract identify classify categorize categorise label tag pick list "
+    "count sort alphabetize extrahiere extrahieren identifiziere klassifiziere ordne "
+    "extrais extraire identifie classe classez trie extrae extraer identifica clasifica "
+    "ordena estrai classifica elenca extraia wyodrębnij wypisz sklasyfikuj извлеки "
+    "выпиши определи классифицируй 抽出 分類 提取 分类 列出 추출 분류 निकालो "
+    "वर्गीकृत استخرج صنف çıkar sınıflandır trích phân loại",
     "calc": "calculate compute solve integral derivative equation probability expected "
     "matrix eigenvalues percent berechne calcule calcula calcola oblicz вычисли "
     "計算 计算 계산 गणना احسب hesapla tính",

@@ -53,16 +53,21 @@ DECIMALS = 3
 
 @dataclass(frozen=True)
 class Params:
-    """Hyper-parameters (defaults chosen by grouped cross-validation on the train split)."""
+    """Hyper-parameters.
 
-    l2: float = 1e-4
-    steps: int = 300
+    Chosen by grouped 5-fold CV on the training split and by training on some data
+    writers' files and scoring on the others' (a weak L2 generalised better across
+    writers); ``guard`` is the lowest that kept CV severe under-routing below 1 %.
+    """
+
+    l2: float = 3e-6
+    steps: int = 400
     lr: float = 0.05
     min_df: int = 2
     soft: float = 0.25
     balance: float = 0.5
     offsets: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0)
-    guard: float = 0.1
+    guard: float = 0.07
     prune: float = 0.005  # features whose weights all stay below this are dropped
 
 
