@@ -39,6 +39,8 @@ _QUEUED = re.compile(r"^\[Queued user message[^\]\n]*\]\s*")
 _DATE_PREFIX = re.compile(r"^\s*\[[^\]\n]{0,24}\d{4}-\d{2}-\d{2}[^\]\n]{0,32}\]\s*")
 _RUNTIME = re.compile(r"\n\s*Runtime: [^\n]*\s*$")
 _SESSION_ID = re.compile(r"\bsessionId=([^\s|]+)")
+# Claude Code puts instructions for the model inside the user turn; they are not the ask.
+_REMINDER = re.compile(r"<system-reminder>.*?(?:</system-reminder>|$)", re.S)
 _INTERNAL_BLOCK = re.compile(
     re.escape(_BEGIN_INTERNAL) + r".*?(?:" + re.escape(_END_INTERNAL) + r"|$)", re.S
 )
@@ -133,7 +135,8 @@ def extract_ask(messages: Sequence[Mapping[str, Any]] | Iterable[Any]) -> Ask:
 
 
 def clean_user_text(text: str) -> tuple[str, str | None]:
-    """Strip OpenClaw's date prefix, Runtime suffix and queued-turn header.
+    """Strip OpenClaw's date prefix, Runtime suffix and queued-turn header, and Claude Code's
+    `<system-reminder>` blocks.
 
     Returns the cleaned text and the sessionId from the Runtime line, if any.
     """
@@ -146,6 +149,8 @@ def clean_user_text(text: str) -> tuple[str, str | None]:
         text = text[: runtime.start()]
     if _BEGIN_INTERNAL in text:
         text = _INTERNAL_BLOCK.sub("", text)
+    if "<system-reminder>" in text:
+        text = _REMINDER.sub("", text)
     text = _QUEUED.sub("", text, count=1)
     text = _DATE_PREFIX.sub("", text, count=1)
     return text.strip(), key

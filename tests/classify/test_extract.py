@@ -220,3 +220,17 @@ def test_rework_keeps_its_own_words_in_the_context() -> None:
     )
     assert "height of a binary tree" in ask.context
     assert ask.context.endswith("What if it is not a binary tree?")
+
+
+def test_claude_code_system_reminders_are_not_the_ask() -> None:
+    reminder = (
+        "<system-reminder>\nEnd git commit messages with a co-author line; follow the "
+        "repository's contribution rules.\n</system-reminder>\n"
+    )
+    messages = [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": reminder}, {"type": "text", "text": "Say hello."}],
+        }
+    ]
+    assert extract_ask(messages).text == "Say hello."
