@@ -18,8 +18,10 @@ Parameter file (JSON)::
 
 from __future__ import annotations
 
+import io
 import math
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from llmrouter.classify.extract import Ask, extract_ask
 from llmrouter.classify.features import featurize
 
 DEFAULT_MODEL = Path(__file__).with_name("model.json")
+_WEIGHTS_OPEN = b', "weights": {'  # where the trainer's header ends and its rows begin
 FORMAT = "llmrouter-classifier/1"
 NAME = "builtin"
 _MEDIUM, _HARD = 2, 3
@@ -44,13 +47,22 @@ class BuiltinClassifier:
 
     def __init__(
         self,
-        weights: Mapping[str, Sequence[float]],
+        weights: Mapping[str, Sequence[float]] | Iterable[tuple[str, Sequence[float]]],
         bias: Sequence[float],
         offsets: Sequence[float] | None = None,
         meta: Mapping[str, Any] | None = None,
         guard: float = 1.0,
     ) -> None:
-        self._weights = {name: tuple(map(float, w)) for name, w in weights.items()}
+        # One flat array of doubles plus an index, rather than a tuple of five float objects
+        # per feature: the same look-ups in about a third of the memory (27k features).
+        self._index: dict[str, int] = {}
+        self._flat = array("d")
+        rows = weights.items() if isinstance(weights, Mapping) else weights
+        for name, w in rows:
+            if len(w) != len(LEVELS):
+                raise ModelFileError(f"weights of {name!r} must have one entry per level")
+            self._index[name] = len(self._flat)
+            self._flat.extend(map(float, w))
         self._bias = tuple(map(float, bias))
         self._offsets = tuple(map(float, offsets or [0.0] * len(LEVELS)))
         self._guard = float(guard)
@@ -60,22 +72,38 @@ class BuiltinClassifier:
 
     @classmethod
     def from_file(cls, path: str | Path = DEFAULT_MODEL) -> BuiltinClassifier:
-        """Load a parameter file written by ``llmrouter.classify.train``."""
+        """Load a parameter file written by ``llmrouter.classify.train``.
+
+        The trainer writes one feature per line; reading it line by line keeps the loader
+        from building the whole JSON tree at once (megabytes of short-lived objects that
+        would stay in the process's arenas for its whole life)."""
         try:
-            data = orjson.loads(Path(path).read_bytes())
-        except (OSError, orjson.JSONDecodeError) as exc:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
             raise ModelFileError(f"{path}: cannot read model: {exc}") from exc
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ModelFileError(f"{path}: not a {FORMAT} file")
-        if list(data.get("levels", [])) != list(LEVELS):
-            raise ModelFileError(f"{path}: levels must be {list(LEVELS)}")
-        return cls(
-            data["weights"],
-            data["bias"],
-            data.get("offsets"),
-            data.get("meta"),
-            guard=data.get("guard", 1.0),
-        )
+        cut = raw.find(_WEIGHTS_OPEN)
+        try:
+            if cut < 0:  # not in the trainer's layout: read it whole
+                data = orjson.loads(raw)
+                rows: Any = data.get("weights", {}) if isinstance(data, dict) else {}
+            else:
+                data = orjson.loads(raw[:cut] + b"}")
+                rows = _rows(io.BytesIO(raw[cut + len(_WEIGHTS_OPEN) :]))
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
+                raise ModelFileError(f"{path}: not a {FORMAT} file")
+            if list(data.get("levels", [])) != list(LEVELS):
+                raise ModelFileError(f"{path}: levels must be {list(LEVELS)}")
+            return cls(
+                rows,
+                data["bias"],
+                data.get("offsets"),
+                data.get("meta"),
+                guard=data.get("guard", 1.0),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, ModelFileError):
+                raise
+            raise ModelFileError(f"{path}: cannot read model: {exc}") from exc
 
     def classify(self, messages: Sequence[Mapping[str, Any]]) -> Decision:
         """Classify an OpenAI ``messages`` list."""
@@ -100,23 +128,32 @@ class BuiltinClassifier:
         return _softmax(self._scores(text, shape))
 
     def _scores(self, text: set[str], shape: list[str]) -> list[float]:
-        get = self._weights.get
+        get, w = self._index.get, self._flat
         t0 = t1 = t2 = t3 = t4 = 0.0
         for name in text:
-            w = get(name)
-            if w is not None:
-                t0 += w[0]
-                t1 += w[1]
-                t2 += w[2]
-                t3 += w[3]
-                t4 += w[4]
+            i = get(name)
+            if i is not None:
+                t0 += w[i]
+                t1 += w[i + 1]
+                t2 += w[i + 2]
+                t3 += w[i + 3]
+                t4 += w[i + 4]
         scale = 1.0 / math.sqrt(len(text)) if text else 0.0
         scores = [t0 * scale, t1 * scale, t2 * scale, t3 * scale, t4 * scale]
         for name in shape:
-            w = get(name)
-            if w is not None:
-                scores = [s + x for s, x in zip(scores, w, strict=True)]
+            i = get(name)
+            if i is not None:
+                scores = [s + x for s, x in zip(scores, w[i : i + len(LEVELS)], strict=True)]
         return [s + b for s, b in zip(scores, self._bias, strict=True)]
+
+
+def _rows(lines: Iterable[bytes]) -> Iterator[tuple[str, list[float]]]:
+    """`"name": [w, ...],` lines (the trainer's layout) → (name, weights), one at a time."""
+    for line in lines:
+        line = line.strip().rstrip(b",")
+        if line and line != b"}}":
+            ((name, weights),) = orjson.loads(b"{" + line + b"}").items()
+            yield name, weights
 
 
 def _softmax(scores: list[float]) -> list[float]:

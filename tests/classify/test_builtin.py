@@ -200,3 +200,17 @@ def test_cli_test_mode_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture
     assert classify_main(["--test", str(data)]) == 1
     out = capsys.readouterr().out
     assert "severe under-route" in out and "FAIL" in out
+
+
+def test_model_files_load_in_either_layout(tmp_path: Path) -> None:
+    import orjson
+
+    from llmrouter.classify import BuiltinClassifier
+    from llmrouter.classify.builtin import DEFAULT_MODEL
+
+    shipped = BuiltinClassifier.from_file(DEFAULT_MODEL)
+    compact = tmp_path / "model.json"
+    compact.write_bytes(orjson.dumps(orjson.loads(DEFAULT_MODEL.read_bytes())))
+    reloaded = BuiltinClassifier.from_file(compact)
+    ask = [{"role": "user", "content": "Find the race condition in this Go worker pool."}]
+    assert reloaded.classify(ask) == shipped.classify(ask)
