@@ -53,6 +53,7 @@ def _first_marker(data: bytes) -> int:
     return min(found) if found else -1
 
 
+TAIL_EVENTS = 4  # finish chunk, usage chunk, [DONE], and one to spare
 MAX_EVENT = 16 << 20  # no real chunk comes near this; a larger one is a broken upstream
 # Moonshot's thinking models refuse a tool loop whose earlier assistant turns lost their
 # reasoning: "thinking is enabled but reasoning_content is missing in assistant tool call
@@ -251,12 +252,15 @@ class PassthroughFilter:
             return b""
         self._buf = buf[end:]
         ready = buf[:end]
-        first = _first_marker(ready)
+        # What matters comes last in an OpenAI stream: the finish chunk, the usage chunk,
+        # [DONE], or an error that ends it. Only the last few events of a read are searched
+        # and, from the first one worth a look, split and inspected; the content before them
+        # (often a whole answer, from a fast upstream) goes out as is.
+        tail = _tail_start(ready, TAIL_EVENTS)
+        first = _first_marker(ready[tail:])
         if first < 0:
             return ready
-        # Only the events from the first one worth a look on are split and inspected; the
-        # content events before it (often a whole answer, from a fast upstream) go out as is.
-        cut = max(_last_event_end(ready[:first]), 0)
+        cut = tail + max(_last_event_end(ready[tail : tail + first]), 0)
         return ready[:cut] + b"".join(self._event(e) for e in _split_events(ready[cut:]))
 
     def _event(self, event: bytes) -> bytes:
@@ -305,6 +309,19 @@ class PassthroughFilter:
         if self.keep_usage and self.usage is not None:
             tail = encode_data({**self._usage_chunk, "choices": [], "usage": self.usage})
         return tail + DONE
+
+
+def _tail_start(ready: bytes, events: int) -> int:
+    """Where the last `events` events of a block of complete events begin (0: all of it)."""
+    if b"\r" in ready[-4:]:
+        return 0  # CR line ends: rare; search the whole block
+    pos = len(ready) - 2  # before the blank line that ends the last event
+    for _ in range(events):
+        i = ready.rfind(b"\n\n", 0, pos)
+        if i < 0:
+            return 0
+        pos = i
+    return pos + 2
 
 
 def _last_event_end(buf: bytes) -> int:
