@@ -37,7 +37,7 @@ from llmrouter.providers import RequestContext
 from llmrouter.routing import KEY_HINT, ROUTER_ALIASES, Route
 from llmrouter.runtime import Runtime, State
 from llmrouter.stats import STATS, Stats, metrics_view, stats_view, status_view
-from llmrouter.validate import check_messages, parse_chat_request
+from llmrouter.validate import check_messages, parse_chat_request, parse_json_object
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("llmrouter.access")
@@ -264,7 +264,7 @@ async def classify(request: web.Request) -> web.Response:
     """A dry run: which level and model a request would get, without calling any model."""
     state = state_of(request)
     started = time.perf_counter()
-    body = _json_object(await _read_body(request))
+    body = parse_json_object(await _read_body(request))
     if isinstance(body.get("text"), str) and "messages" not in body:
         body["messages"] = [{"role": "user", "content": body["text"]}]
     check_messages(body.get("messages"))
@@ -287,16 +287,6 @@ async def classify(request: web.Request) -> web.Response:
         "ms": round((time.perf_counter() - started) * 1000, 3),
     }
     return web.json_response(result, dumps=_dumps)
-
-
-def _json_object(data: bytes) -> dict[str, Any]:
-    try:
-        body = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    return body
 
 
 async def list_models(request: web.Request) -> web.Response:

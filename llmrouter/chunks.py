@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any, TypedDict
 
 Chunk = dict[str, Any]
@@ -97,6 +98,15 @@ class ChunkMaker:
         chunk = self._chunk([])
         chunk["usage"] = usage
         return chunk
+
+
+def completion_of(chunks: Iterable[Chunk]) -> dict[str, Any]:
+    """A whole `chat.completion` from a translator's chunks (for non-streaming upstream
+    answers that a provider reads with its stream translator)."""
+    accumulator = Accumulator()
+    for chunk in chunks:
+        accumulator.feed(chunk)
+    return accumulator.result()
 
 
 class Accumulator:

@@ -55,8 +55,8 @@ _JSON_NAMES = {
 }
 
 
-def parse_chat_request(data: bytes) -> dict[str, Any]:
-    """Raw body → request dict; every way it can be wrong is a `BadRequest`."""
+def parse_json_object(data: bytes) -> dict[str, Any]:
+    """Raw body → a JSON object, or a `BadRequest` saying what it is instead."""
     if not data.strip():
         raise BadRequest("The request body is empty; send a JSON object.")
     try:
@@ -65,6 +65,12 @@ def parse_chat_request(data: bytes) -> dict[str, Any]:
         raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+def parse_chat_request(data: bytes) -> dict[str, Any]:
+    """Raw body → request dict; every way it can be wrong is a `BadRequest`."""
+    body = parse_json_object(data)
     if _depth(body) > MAX_DEPTH:
         raise BadRequest(f"The request is nested more than {MAX_DEPTH} levels deep.")
     for name, types in _PARAM_TYPES.items():

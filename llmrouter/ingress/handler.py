@@ -16,11 +16,10 @@ import logging
 import time
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from llmrouter import app as router_app
-from llmrouter.errors import BadRequest, RouterError
+from llmrouter.errors import RouterError
 from llmrouter.forward import Outcome, Relay, relay
 from llmrouter.ingress.egress import AnthropicEgress
 from llmrouter.ingress.errors import error_response
@@ -30,6 +29,7 @@ from llmrouter.providers.base import NativeBody, RequestContext
 from llmrouter.routing import Route
 from llmrouter.stats import STATS
 from llmrouter.store import MemoryStore
+from llmrouter.validate import parse_json_object
 
 log = logging.getLogger(__name__)
 TOOL_IDS = web.AppKey("anthropic_tool_ids", MemoryStore[str])
@@ -55,7 +55,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     routed: float | None = None
     ids = request.app[TOOL_IDS]
     try:
-        body = _json(await router_app._read_body(request))
+        body = parse_json_object(await router_app._read_body(request))
         chat = to_openai_request(body, recall=ids.get)
         route = await state.router.route(chat)
         level = route.level
@@ -101,18 +101,6 @@ async def messages(request: web.Request) -> web.StreamResponse:
 
 async def count_tokens(request: web.Request) -> web.Response:
     """A local estimate (no upstream is asked): `{"input_tokens": n}`."""
-    body = _json(await router_app._read_body(request))
+    body = parse_json_object(await router_app._read_body(request))
     check_request(body, counting=True)
     return web.json_response({"input_tokens": estimate_input_tokens(body)})
-
-
-def _json(data: bytes) -> dict[str, Any]:
-    if not data.strip():
-        raise BadRequest("The request body is empty; send a JSON object.")
-    try:
-        body = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    return body

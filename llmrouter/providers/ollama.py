@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from llmrouter.chunks import Accumulator, Chunk, ChunkMaker, Usage, make_usage, new_tool_call_id
+from llmrouter.chunks import Chunk, ChunkMaker, Usage, completion_of, make_usage, new_tool_call_id
 from llmrouter.config import ProviderConfig
 from llmrouter.errors import BadRequest, UpstreamError, UpstreamProtocolError
 from llmrouter.ndjson import NDJSONDecoder
@@ -62,10 +62,7 @@ class OllamaProvider:
 
     def parse_response(self, data: bytes, ctx: RequestContext) -> dict[str, Any]:
         translator = self.translator(ctx)
-        accumulator = Accumulator()
-        for chunk in [*translator.feed(data), *translator.finish()]:
-            accumulator.feed(chunk)
-        return accumulator.result()
+        return completion_of([*translator.feed(data), *translator.finish()])
 
     def parse_error(
         self, status: int, data: bytes, headers: Mapping[str, str], ctx: RequestContext

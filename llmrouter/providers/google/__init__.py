@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import orjson
 
-from llmrouter.chunks import Accumulator
+from llmrouter.chunks import completion_of
 from llmrouter.config import ProviderConfig
 from llmrouter.errors import UpstreamError, UpstreamProtocolError
 from llmrouter.providers.base import RequestContext, UpstreamRequest, api_key
@@ -88,10 +88,7 @@ class GoogleProvider:
                 provider=self.config.name,
             ) from exc
         translator = self.translator(ctx)
-        accumulator = Accumulator()
-        for chunk in [*translator.response(response), *translator.finish()]:
-            accumulator.feed(chunk)
-        return accumulator.result()
+        return completion_of([*translator.response(response), *translator.finish()])
 
     def parse_error(
         self, status: int, data: bytes, headers: Mapping[str, str], ctx: RequestContext
