@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
+import openai
 import pytest
 from aiohttp.test_utils import TestServer
 
@@ -43,6 +44,23 @@ def make_router(aiohttp_server: Any) -> RouterFactory:
         return str(server.make_url("")).rstrip("/")
 
     return start
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[Callable[..., openai.AsyncOpenAI]]:
+    """An OpenAI SDK client factory (`client(base, key)`); every client is closed after the
+    test."""
+    made: list[openai.AsyncOpenAI] = []
+
+    def make(base: str, key: str = "client-key") -> openai.AsyncOpenAI:
+        made.append(
+            openai.AsyncOpenAI(base_url=base + "/v1", api_key=key, max_retries=0, timeout=10)
+        )
+        return made[-1]
+
+    yield make
+    for c in made:
+        await c.close()
 
 
 def openai_config(fake: OpenAIFake, **extra: Any) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -14,22 +14,6 @@ from tests.fake_ollama import OllamaFake
 from tests.fakes import OpenAIFake, Reply, fixture
 
 Client = Callable[..., openai.AsyncOpenAI]
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[Callable[..., openai.AsyncOpenAI]]:
-    """An OpenAI SDK client factory; every client is closed at the end of the test."""
-    made: list[openai.AsyncOpenAI] = []
-
-    def make(base: str, key: str = "client-key") -> openai.AsyncOpenAI:
-        made.append(
-            openai.AsyncOpenAI(base_url=base + "/v1", api_key=key, max_retries=0, timeout=10)
-        )
-        return made[-1]
-
-    yield make
-    for c in made:
-        await c.close()
 
 
 async def test_streaming_text_arrives_whole_with_real_model_name(

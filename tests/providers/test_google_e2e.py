@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import openai
@@ -34,21 +34,6 @@ TOOLS: list[Any] = [
     }
     for name in ("get_weather", "get_time", "read")
 ]
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[Callable[[str], openai.AsyncOpenAI]]:
-    made: list[openai.AsyncOpenAI] = []
-
-    def make(base: str) -> openai.AsyncOpenAI:
-        made.append(
-            openai.AsyncOpenAI(base_url=base + "/v1", api_key="c", max_retries=0, timeout=10)
-        )
-        return made[-1]
-
-    yield make
-    for c in made:
-        await c.close()
 
 
 async def setup(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import openai
@@ -29,21 +28,6 @@ TOOLS: list[Any] = [
     }
     for n in ("get_weather", "get_time")
 ]
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[Callable[[str], openai.AsyncOpenAI]]:
-    made: list[openai.AsyncOpenAI] = []
-
-    def make(base: str) -> openai.AsyncOpenAI:
-        made.append(
-            openai.AsyncOpenAI(base_url=base + "/v1", api_key="c", max_retries=0, timeout=10)
-        )
-        return made[-1]
-
-    yield make
-    for c in made:
-        await c.close()
 
 
 async def router(make_router: RouterFactory, url: str, **options: Any) -> str:
