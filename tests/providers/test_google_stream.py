@@ -2,64 +2,31 @@
 
 from __future__ import annotations
 
-import itertools
-from typing import Any
-
 import pytest
 
-from llmrouter.chunks import Accumulator, Chunk
+from llmrouter.chunks import Chunk, completion_of
 from llmrouter.errors import UpstreamError, UpstreamProtocolError
 from llmrouter.providers.google.stream import GeminiTranslator
 from llmrouter.sse import SSEDecoder
 from tests.fakes import fixture
+from tests.replay import every_split as split_everywhere
+from tests.replay import replay as replayed
 
 
 def replay(data: bytes, cuts: list[int], remembered: dict[str, str] | None = None) -> list[Chunk]:
-    """Feed `data` cut at `cuts`; chunks with the random parts (id, created, call ids) fixed."""
-    decoder = SSEDecoder()
+    """Feed `data` cut at `cuts`; signatures remembered into `remembered`."""
     memory = remembered if remembered is not None else {}
     translator = GeminiTranslator("google", "gemini-2.5-flash", remember=memory.__setitem__)
-    chunks: list[Chunk] = []
-    bounds = [0, *cuts, len(data)]
-    for start, end in itertools.pairwise(bounds):
-        for event in decoder.decode(data[start:end]):
-            chunks.extend(translator.feed(event))
-    for event in decoder.flush():
-        chunks.extend(translator.feed(event))
-    chunks.extend(translator.finish())
-    return [_stable(c) for c in chunks]
-
-
-def _stable(chunk: Chunk) -> Chunk:
-    chunk = {**chunk, "id": "x", "created": 0}
-    for choice in chunk["choices"]:
-        for call in choice["delta"].get("tool_calls") or ():
-            assert call["id"].startswith("call") and call["id"].isalnum() and len(call["id"]) == 28
-            call["id"] = "call"
-    return chunk
+    return replayed(data, cuts, SSEDecoder(), translator)
 
 
 def every_split(name: str) -> list[Chunk]:
-    """The chunks of a fixture, after checking every two-piece split and a byte-wise feed
-    give the same."""
-    data = fixture(name)
-    whole = replay(data, [])
-    for i in range(1, len(data)):
-        assert replay(data, [i]) == whole, f"split at byte {i}"
-    assert replay(data, list(range(1, len(data)))) == whole
-    return whole
-
-
-def result(chunks: list[Chunk]) -> dict[str, Any]:
-    acc = Accumulator()
-    for chunk in chunks:
-        acc.feed(chunk)
-    return acc.result()
+    return split_everywhere(fixture(name), replay)
 
 
 def test_text_stream() -> None:
     chunks = every_split("google/text.sse")
-    out = result(chunks)
+    out = completion_of(chunks)
     assert out["choices"][0]["message"]["content"] == "Hello! How can I help you today? ü€👋"
     assert out["choices"][0]["finish_reason"] == "stop"
     assert out["model"] == "gemini-2.5-flash"
@@ -100,7 +67,7 @@ def test_thinking_becomes_reasoning_and_signature_is_kept_under_the_call_id() ->
         c for e in decoder.decode(fixture("google/thinking_tools.sse")) for c in translator.feed(e)
     ]
     chunks += translator.finish()
-    out = result(chunks)
+    out = completion_of(chunks)
     message = out["choices"][0]["message"]
     assert message["reasoning_content"].startswith("**Locating the file**")
     call = message["tool_calls"][0]
@@ -118,11 +85,11 @@ def test_reasoning_dropped_when_server_hides_it() -> None:
         for e in SSEDecoder().decode(fixture("google/thinking_tools.sse"))
         for c in translator.feed(e)
     ]
-    assert "reasoning_content" not in result(chunks)["choices"][0]["message"]
+    assert "reasoning_content" not in completion_of(chunks)["choices"][0]["message"]
 
 
 def test_max_tokens_is_length() -> None:
-    out = result(every_split("google/length.sse"))
+    out = completion_of(every_split("google/length.sse"))
     assert out["choices"][0]["finish_reason"] == "length"
     assert out["choices"][0]["message"]["content"] == "Once upon a time, there was"
 
@@ -130,11 +97,11 @@ def test_max_tokens_is_length() -> None:
 def test_blocked_prompt_is_a_content_filter_finish() -> None:
     chunks = every_split("google/safety.sse")
     assert chunks[-2]["choices"][0]["finish_reason"] == "content_filter"
-    assert result(chunks)["usage"]["prompt_tokens"] == 12
+    assert completion_of(chunks)["usage"]["prompt_tokens"] == 12
 
 
 def test_safety_stop_midstream_is_content_filter() -> None:
-    out = result(every_split("google/safety_midstream.sse"))
+    out = completion_of(every_split("google/safety_midstream.sse"))
     assert out["choices"][0]["finish_reason"] == "content_filter"
     assert out["choices"][0]["message"]["content"] == "Here is"
 

@@ -2,60 +2,29 @@
 
 from __future__ import annotations
 
-import itertools
-from typing import Any
-
 import pytest
 
-from llmrouter.chunks import Accumulator, Chunk
+from llmrouter.chunks import Chunk, completion_of
 from llmrouter.errors import UpstreamError, UpstreamProtocolError
 from llmrouter.ndjson import NDJSONDecoder
 from llmrouter.providers.ollama import OllamaTranslator
 from tests.fakes import fixture
+from tests.replay import every_split as split_everywhere
+from tests.replay import replay as replayed
 
 
 def replay(data: bytes, cuts: list[int], reasoning: bool = True) -> list[Chunk]:
-    decoder = NDJSONDecoder()
     translator = OllamaTranslator("local", "qwen2.5:7b", reasoning=reasoning)
-    chunks: list[Chunk] = []
-    bounds = [0, *cuts, len(data)]
-    for start, end in itertools.pairwise(bounds):
-        for line in decoder.decode(data[start:end]):
-            chunks.extend(translator.feed(line))
-    for line in decoder.flush():
-        chunks.extend(translator.feed(line))
-    chunks.extend(translator.finish())
-    return [_stable(c) for c in chunks]
-
-
-def _stable(chunk: Chunk) -> Chunk:
-    chunk = {**chunk, "id": "x", "created": 0}
-    for choice in chunk["choices"]:
-        for call in choice["delta"].get("tool_calls") or ():
-            assert call["id"].startswith("call") and call["id"].isalnum() and len(call["id"]) == 28
-            call["id"] = "call"
-    return chunk
+    return replayed(data, cuts, NDJSONDecoder(), translator)
 
 
 def every_split(name: str) -> list[Chunk]:
-    data = fixture(name)
-    whole = replay(data, [])
-    for i in range(1, len(data)):
-        assert replay(data, [i]) == whole, f"split at byte {i}"
-    assert replay(data, list(range(1, len(data)))) == whole
-    return whole
-
-
-def result(chunks: list[Chunk]) -> dict[str, Any]:
-    acc = Accumulator()
-    for chunk in chunks:
-        acc.feed(chunk)
-    return acc.result()
+    return split_everywhere(fixture(name), replay)
 
 
 def test_text() -> None:
     chunks = every_split("ollama/text.ndjson")
-    out = result(chunks)
+    out = completion_of(chunks)
     assert out["choices"][0]["message"]["content"] == "Hello! How can I help you today? ü€👋"
     assert out["choices"][0]["finish_reason"] == "stop" and out["model"] == "qwen2.5:7b"
     assert chunks[-1]["usage"] == {"prompt_tokens": 26, "completion_tokens": 12, "total_tokens": 38}
@@ -63,7 +32,7 @@ def test_text() -> None:
 
 def test_parallel_tool_calls_have_unique_ids_and_finish_tool_calls() -> None:
     chunks = every_split("ollama/tools.ndjson")
-    out = result(chunks)
+    out = completion_of(chunks)
     calls = out["choices"][0]["message"]["tool_calls"]
     assert [c["function"]["name"] for c in calls] == ["get_weather", "get_weather", "get_time"]
     assert calls[1]["function"]["arguments"] == '{"location":"Tokyo, JP"}'
@@ -80,17 +49,17 @@ def test_parallel_tool_calls_have_unique_ids_and_finish_tool_calls() -> None:
 
 
 def test_thinking_is_reasoning_content() -> None:
-    out = result(every_split("ollama/thinking.ndjson"))
+    out = completion_of(every_split("ollama/thinking.ndjson"))
     message = out["choices"][0]["message"]
     assert message["reasoning_content"] == "The user wants the file; call read."
     assert message["tool_calls"][0]["function"]["arguments"] == '{"path":"notes.txt"}'
     assert out["model"] == "qwen3:8b"
-    hidden = result(replay(fixture("ollama/thinking.ndjson"), [], reasoning=False))
+    hidden = completion_of(replay(fixture("ollama/thinking.ndjson"), [], reasoning=False))
     assert "reasoning_content" not in hidden["choices"][0]["message"]
 
 
 def test_length() -> None:
-    out = result(every_split("ollama/length.ndjson"))
+    out = completion_of(every_split("ollama/length.ndjson"))
     assert out["choices"][0]["finish_reason"] == "length"
 
 
