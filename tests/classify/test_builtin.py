@@ -37,7 +37,9 @@ def openclaw_wrapped(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The same conversation as OpenClaw would send it."""
     out: list[dict[str, Any]] = [{"role": "system", "content": "You are OpenClaw. " * 300}]
     for message in messages:
-        if message.get("role") == "user" and isinstance(message.get("content"), str):
+        content = message.get("content")
+        already = isinstance(content, str) and "\n\nRuntime: " in content  # OpenClaw-shaped
+        if message.get("role") == "user" and isinstance(content, str) and not already:
             message = {
                 "role": "user",
                 "content": f"[Thu 2026-11-26 08:09 UTC] {message['content']}{RUNTIME}",
