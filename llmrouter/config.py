@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
+from llmrouter.configread import Reader
 from llmrouter.prices import Price, read_prices
 
 LEVELS: tuple[str, ...] = ("super_easy", "easy", "medium", "hard", "super_hard")
@@ -175,7 +176,7 @@ def parse_config(raw: Any, env: Mapping[str, str], *, source: str = "<dict>") ->
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise ConfigError([f"{source}: the top level must be a mapping"])
-    reader = _Reader(problems)
+    reader = Reader(problems)
     server = _server(reader, raw.get("server") or {}, env)
     providers = _providers(reader, raw.get("providers") or {}, env, server.timeouts)
     models = _models(reader, raw.get("models") or {})
@@ -224,65 +225,11 @@ def _all_refs(table: Mapping[str, tuple[ModelRef, ...]]) -> list[ModelRef]:
     return [ref for refs in table.values() for ref in refs]
 
 
-class _Reader:
-    """Typed reads from an untyped YAML tree that record problems instead of raising."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-
-    def mapping(self, path: str, value: Any) -> dict[str, Any]:
-        if isinstance(value, dict):
-            return value
-        self.problems.append(f"{path}: must be a mapping")
-        return {}
-
-    def number(self, path: str, value: Any, default: float, *, minimum: float = 0.0) -> float:
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-            self.problems.append(f"{path}: must be a number ≥ {minimum:g}, got {value!r}")
-            return default
-        return float(value)
-
-    def string(self, path: str, value: Any, default: str) -> str:
-        if value is None:
-            return default
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-        if not isinstance(value, str):
-            self.problems.append(f"{path}: must be a string")
-            return default
-        return value
-
-    def choice(self, path: str, value: Any, default: str, choices: tuple[str, ...]) -> str:
-        text = self.string(path, value, default)
-        if text not in choices:
-            self.problems.append(f"{path}: must be one of {', '.join(choices)}, got {text!r}")
-            return default
-        return text
-
-    def boolean(self, path: str, value: Any, default: bool) -> bool:
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.problems.append(f"{path}: must be true or false")
-            return default
-        return value
-
-    def timeouts(self, path: str, value: Any, base: Timeouts) -> Timeouts:
-        table = self.mapping(path, value)
-        for key in table:
-            if key not in ("connect", "first_byte", "idle", "total"):
-                self.problems.append(f"{path}.{key}: unknown timeout")
-        return Timeouts(
-            **{
-                key: self.number(f"{path}.{key}", table.get(key), getattr(base, key), minimum=0.001)
-                for key in ("connect", "first_byte", "idle", "total")
-            }
-        )
+def _timeouts(r: Reader, path: str, value: Any, base: Timeouts) -> Timeouts:
+    return Timeouts(**r.seconds(path, value or {}, asdict(base)))
 
 
-def _server(r: _Reader, raw: Any, env: Mapping[str, str]) -> ServerConfig:
+def _server(r: Reader, raw: Any, env: Mapping[str, str]) -> ServerConfig:
     table = r.mapping("server", raw)
     keys = table.get("api_keys") or env.get("LLMROUTER_API_KEYS", "")
     if isinstance(keys, str):
@@ -298,7 +245,7 @@ def _server(r: _Reader, raw: Any, env: Mapping[str, str]) -> ServerConfig:
         port=int(port),
         api_keys=tuple(k for k in keys if k),
         max_body_mb=r.number("server.max_body_mb", table.get("max_body_mb"), 32.0, minimum=0.001),
-        timeouts=r.timeouts("server.timeouts", table.get("timeouts") or {}, Timeouts()),
+        timeouts=_timeouts(r, "server.timeouts", table.get("timeouts"), Timeouts()),
         reasoning_content=r.boolean(
             "server.reasoning_content", table.get("reasoning_content"), True
         ),
@@ -307,7 +254,7 @@ def _server(r: _Reader, raw: Any, env: Mapping[str, str]) -> ServerConfig:
 
 
 def _providers(
-    r: _Reader, raw: Any, env: Mapping[str, str], timeouts: Timeouts
+    r: Reader, raw: Any, env: Mapping[str, str], timeouts: Timeouts
 ) -> dict[str, ProviderConfig]:
     table = r.mapping("providers", raw)
     providers: dict[str, ProviderConfig] = {}
@@ -338,7 +285,7 @@ def _providers(
             type=kind,  # type: ignore[arg-type]
             base_url=url,
             api_key=key.strip(),
-            timeouts=r.timeouts(f"{path}.timeouts", entry.get("timeouts") or {}, timeouts),
+            timeouts=_timeouts(r, f"{path}.timeouts", entry.get("timeouts"), timeouts),
             reasoning_models={str(k): bool(v) for k, v in reasoning.items()},
             options={k: v for k, v in entry.items() if k not in known},
         )
@@ -353,7 +300,7 @@ def _normalise_url(url: str, kind: str) -> str:
     return url
 
 
-def _refs(r: _Reader, path: str, value: Any) -> list[ModelRef]:
+def _refs(r: Reader, path: str, value: Any) -> list[ModelRef]:
     items = value if isinstance(value, list) else [value]
     refs = []
     for i, item in enumerate(items):
@@ -365,7 +312,7 @@ def _refs(r: _Reader, path: str, value: Any) -> list[ModelRef]:
     return refs
 
 
-def _models(r: _Reader, raw: Any) -> dict[str, tuple[ModelRef, ...]]:
+def _models(r: Reader, raw: Any) -> dict[str, tuple[ModelRef, ...]]:
     table = r.mapping("models", raw)
     models: dict[str, tuple[ModelRef, ...]] = {}
     for level, value in table.items():
@@ -376,7 +323,7 @@ def _models(r: _Reader, raw: Any) -> dict[str, tuple[ModelRef, ...]]:
     return models
 
 
-def _classifier(r: _Reader, raw: Any) -> ClassifierConfig:
+def _classifier(r: Reader, raw: Any) -> ClassifierConfig:
     table = r.mapping("classifier", raw)
     provider = r.string("classifier.provider", table.get("provider"), "builtin")
     default_mode = "builtin" if provider == "builtin" else "llm"
@@ -394,7 +341,7 @@ def _classifier(r: _Reader, raw: Any) -> ClassifierConfig:
     )
 
 
-def _tools(r: _Reader, raw: Any) -> ToolsConfig:
+def _tools(r: Reader, raw: Any) -> ToolsConfig:
     table = r.mapping("tools", raw)
     model = table.get("model")
     refs = _refs(r, "tools.model", model) if model else []
@@ -406,7 +353,7 @@ def _tools(r: _Reader, raw: Any) -> ToolsConfig:
     )
 
 
-def _routing(r: _Reader, raw: Any) -> RoutingConfig:
+def _routing(r: Reader, raw: Any) -> RoutingConfig:
     table = r.mapping("routing", raw)
     sticky = table.get("sticky")
     if sticky is False:  # YAML reads a bare `off` as false
