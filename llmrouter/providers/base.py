@@ -18,9 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
+import orjson
+
 from llmrouter.chunks import Chunk
 from llmrouter.config import ModelRef, ProviderConfig
-from llmrouter.errors import UpstreamError
+from llmrouter.errors import UpstreamError, UpstreamProtocolError
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,16 @@ def native(provider: Provider, wire: str) -> Native | None:
 def api_key(config: ProviderConfig, ctx: RequestContext) -> str:
     """The configured key wins; without one the client's own bearer is passed on."""
     return config.api_key or ctx.client_key
+
+
+def json_body(data: bytes, provider: str) -> Any:
+    """A whole upstream body parsed as JSON, or the protocol error that says it is not."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise UpstreamProtocolError(
+            f"{provider} answered with a body that is not JSON", provider=provider
+        ) from exc
 
 
 def retry_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -18,7 +18,13 @@ import orjson
 from llmrouter.chunks import Chunk
 from llmrouter.config import ProviderConfig
 from llmrouter.errors import UpstreamError, UpstreamProtocolError
-from llmrouter.providers.base import RequestContext, UpstreamRequest, api_key, retry_headers
+from llmrouter.providers.base import (
+    RequestContext,
+    UpstreamRequest,
+    api_key,
+    json_body,
+    retry_headers,
+)
 from llmrouter.sse import DONE, SSEDecoder, SSEEvent, encode_data
 from llmrouter.toolids import fixed_alnum_id
 
@@ -116,13 +122,7 @@ class OpenAIProvider:
         return PassthroughFilter(self.config.name, keep_usage=ctx.include_usage)
 
     def parse_response(self, data: bytes, ctx: RequestContext) -> dict[str, Any]:
-        try:
-            completion = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise UpstreamProtocolError(
-                f"{self.config.name} answered with a body that is not JSON",
-                provider=self.config.name,
-            ) from exc
+        completion = json_body(data, self.config.name)
         if not isinstance(completion, dict) or "choices" not in completion:
             raise error_from_body(self.config.name, 502, completion, {})
         return completion

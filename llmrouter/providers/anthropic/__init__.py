@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from llmrouter.config import ConfigError, ProviderConfig
-from llmrouter.errors import UpstreamError, UpstreamProtocolError
+from llmrouter.errors import UpstreamError
 from llmrouter.providers.anthropic.passthrough import MessagesPassthrough
 from llmrouter.providers.anthropic.request import (
     DEFAULT_BUDGETS,
@@ -26,7 +26,7 @@ from llmrouter.providers.anthropic.request import (
 )
 from llmrouter.providers.anthropic.response import error_from_anthropic, from_anthropic_message
 from llmrouter.providers.anthropic.stream import AnthropicTranslator
-from llmrouter.providers.base import RequestContext, UpstreamRequest, api_key
+from llmrouter.providers.base import RequestContext, UpstreamRequest, api_key, json_body
 from llmrouter.sse import SSEDecoder
 from llmrouter.store import MemoryStore
 
@@ -121,13 +121,7 @@ class AnthropicProvider:
         self.thinking.set(call_id, blocks, THINKING_TTL_S)
 
     def parse_response(self, data: bytes, ctx: RequestContext) -> dict[str, Any]:
-        try:
-            message = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise UpstreamProtocolError(
-                f"{self.config.name} answered with a body that is not JSON",
-                provider=self.config.name,
-            ) from exc
+        message = json_body(data, self.config.name)
         if not isinstance(message, dict) or message.get("type") != "message":
             raise error_from_anthropic(self.config.name, 502, message, {})
         self._remember_whole(message)

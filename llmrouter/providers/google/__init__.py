@@ -18,8 +18,8 @@ import orjson
 
 from llmrouter.chunks import completion_of
 from llmrouter.config import ProviderConfig
-from llmrouter.errors import UpstreamError, UpstreamProtocolError
-from llmrouter.providers.base import RequestContext, UpstreamRequest, api_key
+from llmrouter.errors import UpstreamError
+from llmrouter.providers.base import RequestContext, UpstreamRequest, api_key, json_body
 from llmrouter.providers.google.errors import error_from_gemini
 from llmrouter.providers.google.request import to_gemini_request
 from llmrouter.providers.google.stream import GeminiTranslator
@@ -80,13 +80,7 @@ class GoogleProvider:
         self.signatures.set(call_id, signature, self.signature_ttl)
 
     def parse_response(self, data: bytes, ctx: RequestContext) -> dict[str, Any]:
-        try:
-            response = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise UpstreamProtocolError(
-                f"{self.config.name} answered with a body that is not JSON",
-                provider=self.config.name,
-            ) from exc
+        response = json_body(data, self.config.name)
         translator = self.translator(ctx)
         return completion_of([*translator.response(response), *translator.finish()])
 
