@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import FILE_TEXT, ROOT, lanes, router, scripted_model
+from common import FILE_TEXT, ROOT, run_turns
 
 PREFIX = ROOT / ".e2e" / "claude-code"
 PACKAGE = "@anthropic-ai/claude-code@2.1.332"
@@ -82,32 +82,10 @@ def claude_turn(binary: Path, router_port: int, message: str, tmp: Path) -> dict
 
 def main() -> int:
     binary = install()
-    failures = 0
-    turns = {
-        "plain": ("Say hello.", "Hello from the scripted model"),
-        "Read tool": ("Please read the file hello.txt and tell me what it says.", FILE_TEXT),
-    }
-    with scripted_model() as upstream, tempfile.TemporaryDirectory() as name:
-        tmp = Path(name)
-        for lane, config in lanes(upstream).items():
-            with router(config, tmp) as port:
-                for turn, (message, expected) in turns.items():
-                    envelope = claude_turn(binary, port, message, tmp)
-                    result = str(envelope.get("result", ""))
-                    ok = envelope["_exit"] == 0 and expected in result
-                    failures += not ok
-                    print(
-                        f"[{'ok' if ok else 'FAIL'}] {lane} / {turn}: "
-                        f"{envelope['_seconds']} s, turns={envelope.get('num_turns')}, "
-                        f"is_error={envelope.get('is_error')}, result={result[:120]!r}"
-                    )
-                    if not ok:
-                        print(json.dumps(envelope, indent=2)[:3000])
-        log = (tmp / "router.log").read_text(encoding="utf-8", errors="replace")
-        print("router access log:")
-        print("\n".join(line for line in log.splitlines() if "level=" in line))
-    print("passed" if not failures else f"{failures} turn(s) failed")
-    return 1 if failures else 0
+    return run_turns(
+        lambda port, message, tmp: claude_turn(binary, port, message, tmp),
+        lambda envelope: str(envelope.get("result", "")),
+    )
 
 
 if __name__ == "__main__":

