@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import ipaddress
 import json
 import logging
@@ -28,6 +29,7 @@ from llmrouter.classify import Decision
 from llmrouter.config import Config, ConfigError, load_config
 
 log = logging.getLogger("llmrouter")
+GC_THRESHOLD = 20_000  # young objects between collections (CPython's default: 700)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -167,6 +169,7 @@ def serve(argv: Sequence[str]) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     server = config.server
+    _quiet_logging_records()
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -191,8 +194,10 @@ def serve(argv: Sequence[str]) -> int:
 
     from llmrouter.app import create_app
 
+    app = create_app(config, loader=load)
+    app.on_startup.append(_settle_gc)  # after the runtime (and its classifier model) is built
     web.run_app(
-        create_app(config, loader=load),
+        app,
         host=server.host,
         port=server.port,
         access_log=None,
@@ -203,6 +208,26 @@ def serve(argv: Sequence[str]) -> int:
         print=None,
     )
     return 0
+
+
+def _quiet_logging_records() -> None:
+    """The log format names no thread, process or source line: do not compute them for every
+    record (the logging HOWTO's "Optimization" switches; the source line costs a stack walk)."""
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    logging._srcfile = None
+
+
+async def _settle_gc(app: object) -> None:
+    """Start-up is done: move everything built so far (the classifier model, the config, the
+    imported modules) out of the collector's sight, and collect the young generation in larger
+    steps. A finished request leaves no reference cycles behind (no collection at all in 17,000
+    requests at a threshold of 10,000), so the default of 700 only made the collector walk the
+    live objects of the requests in flight, again and again: about 6 % of the CPU at load."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
