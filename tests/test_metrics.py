@@ -10,6 +10,7 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from llmrouter.metrics import Histogram
 from tests import traffic
 from tests.conftest import RouterFactory
 from tests.fakes import OpenAIFake
@@ -100,3 +101,22 @@ async def test_each_app_has_its_own_registry(
     assert total((await scrape(first))[0], "llmrouter_requests_total") == 1
     assert total((await scrape(second))[0], "llmrouter_requests_total") == 0
     assert REGISTRY.get_sample_value("llmrouter_requests_total") is None
+
+
+def test_histogram_buckets_are_cumulative_and_inclusive() -> None:
+    """A value equal to a bound counts in that bound's bucket (`le`), every bucket counts all
+    values below it, +Inf counts everything, and the sum is exact."""
+    hist = Histogram("llmrouter_test_seconds", "test", (0.1, 0.5, 1.0), ("provider",))
+    for value in (0.05, 0.1, 0.3, 1.0, 7.0):
+        hist.observe(value, ("p",))
+    samples = {
+        (s.name, s.labels.get("le")): s.value
+        for s in hist.family().samples
+        if s.labels["provider"] == "p"
+    }
+    assert samples[("llmrouter_test_seconds_bucket", "0.1")] == 2
+    assert samples[("llmrouter_test_seconds_bucket", "0.5")] == 3
+    assert samples[("llmrouter_test_seconds_bucket", "1.0")] == 4
+    assert samples[("llmrouter_test_seconds_bucket", "+Inf")] == 5
+    assert samples[("llmrouter_test_seconds_count", None)] == 5
+    assert samples[("llmrouter_test_seconds_sum", None)] == pytest.approx(8.45)
