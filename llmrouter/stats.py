@@ -42,7 +42,7 @@ SAMPLES = 1000  # latencies kept for the percentiles
 PROMPT_CHARS = 200
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Record:
     """One finished chat request, as the stats and the metrics see it."""
 
@@ -91,9 +91,10 @@ class Totals:
         row[1] += r.cost
         row[2] += r.prompt_tokens
         row[3] += r.completion_tokens
-        self.tokens.update(
-            input=r.prompt_tokens, output=r.completion_tokens, cached=r.cached_tokens
-        )
+        tokens = self.tokens
+        tokens["input"] += r.prompt_tokens
+        tokens["output"] += r.completion_tokens
+        tokens["cached"] += r.cached_tokens
         self.cost += r.cost
         self.baseline += r.baseline
 
@@ -208,9 +209,12 @@ class Stats:
         baseline = cost
         if level in LEVELS and pricing.baseline_price is not None:
             baseline = pricing.baseline_price.cost(prompt, completion, cached)
-        failures = tuple(_failure(a) for a in outcome.attempts)
-        own = f"{outcome.provider}:{outcome.model}="
-        fell_back = [a for a in outcome.attempts if not a.startswith(own)]
+        failures: tuple[tuple[str, int], ...] = ()
+        fallbacks: tuple[str, ...] = ()
+        if outcome.attempts:
+            failures = tuple(_failure(a) for a in outcome.attempts)
+            own = f"{outcome.provider}:{outcome.model}="
+            fallbacks = tuple(_failure(a)[0] for a in outcome.attempts if not a.startswith(own))
         record = Record(
             at=time.time(),
             level=level,
@@ -228,7 +232,7 @@ class Stats:
             confidence=decision.confidence if decision is not None else None,
             classifier=decision.classifier if decision is not None else _unclassified(level),
             failures=failures,
-            fallbacks=tuple(_failure(a)[0] for a in fell_back),
+            fallbacks=fallbacks,
             prompt=self._prompt(messages),
         )
         self.add(record)
@@ -288,7 +292,9 @@ class Stats:
         }
 
     def _health(self, provider: str, at: float, status: int) -> None:
-        h = self.health.setdefault(provider, dict(_NO_HEALTH))
+        h = self.health.get(provider)
+        if h is None:
+            h = self.health[provider] = dict(_NO_HEALTH)
         ok = 0 < status < 400
         h["ok" if ok else "failed"] += 1
         h["last_ok" if ok else "last_failure"] = at
