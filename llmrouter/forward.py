@@ -301,8 +301,8 @@ async def _stream(
                             await response.write(out)
                 finally:
                     clock.unwatch()
-        if not pipe.finished:
-            await response.write(pipe.finish())
+        if not pipe.finished and (tail := pipe.finish()):
+            await response.write(tail)
     except RouterError as error:
         outcome.status = error.status
         log.warning("stream from %s:%s ended in error: %s", name, outcome.model, error.message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 
 from llmrouter.classify import Decision
@@ -108,6 +109,26 @@ def test_passthrough_filter_output_is_independent_of_how_bytes_arrive() -> None:
         assert f.usage == whole.usage and whole.usage is not None
     kept = PassthroughFilter("openai", keep_usage=True)
     assert kept.feed(data) + kept.finish() == data
+
+
+def test_passthrough_filter_releases_done_at_once_and_nothing_after_it() -> None:
+    """[DONE] goes out with the read that brought it (no extra write at the end); a usage
+    chunk owed to the client (usage inside the last choice, as Kimi sends it) comes just
+    before it; anything an upstream sends after [DONE] is dropped."""
+    finish = (
+        b'data: {"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop",'
+        b'"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}]}\n\n'
+    )
+    data = finish + b"data: [DONE]\n\n"
+    plain = PassthroughFilter("kimi", keep_usage=False)
+    assert plain.feed(data) == data
+    assert plain.feed(b'data: {"late":true}\n\n') == b"" and plain.finish() == b""
+    owed = PassthroughFilter("kimi", keep_usage=True)
+    out = owed.feed(data)
+    assert out.startswith(finish) and out.endswith(b"\n\ndata: [DONE]\n\n")
+    usage_chunk = orjson.loads(out[len(finish) + len(b"data: ") : -len(b"\n\ndata: [DONE]\n\n")])
+    assert usage_chunk["choices"] == [] and usage_chunk["usage"]["total_tokens"] == 5
+    assert owed.finish() == b""
 
 
 async def test_models_and_health_endpoints(

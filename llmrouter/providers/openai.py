@@ -53,10 +53,14 @@ _MARKERS = (
 )
 
 
-def _first_marker(data: bytes) -> int:
-    """Where the first marker starts in `data`, or -1."""
-    found = [i for i in map(data.find, _MARKERS) if i >= 0]
-    return min(found) if found else -1
+def _first_marker(data: bytes, start: int = 0) -> int:
+    """Where the first marker at or after `start` begins in `data`, or -1."""
+    first = -1
+    for marker in _MARKERS:
+        i = data.find(marker, start, first + len(marker) if first >= 0 else None)
+        if i >= 0:
+            first = i
+    return first
 
 
 TAIL_EVENTS = 4  # finish chunk, usage chunk, [DONE], and one to spare
@@ -214,8 +218,9 @@ class PassthroughFilter:
 
     Grammar: `data: {chunk}` events, an optional usage chunk (`"choices": []` and a `usage`
     object) near the end, then `data: [DONE]`; an upstream failure is a `data: {"error": ...}`
-    event. Complete events are released as soon as their blank line arrives; `[DONE]` is held
-    back so a usage chunk can still be added before it (Kimi puts usage inside the last choice).
+    event. Complete events are released as soon as their blank line arrives, `[DONE]` too; a
+    usage chunk the client asked for and did not get (Kimi puts usage inside the last choice)
+    is put just before it. Nothing after `[DONE]` is relayed.
     """
 
     __slots__ = (
@@ -240,6 +245,8 @@ class PassthroughFilter:
         self.finished = False
 
     def feed(self, data: bytes) -> bytes:
+        if self.done:
+            return b""  # nothing follows [DONE]
         buf = self._buf + data if self._buf else data
         end = _last_event_end(buf)
         if end < 0:
@@ -250,24 +257,29 @@ class PassthroughFilter:
                 )
             self._buf = buf
             return b""
-        self._buf = buf[end:]
-        ready = buf[:end]
+        if end == len(buf):  # the usual read: whole events, nothing to keep
+            ready, self._buf = buf, b""
+        else:
+            ready, self._buf = buf[:end], buf[end:]
         # What matters comes last in an OpenAI stream: the finish chunk, the usage chunk,
         # [DONE], or an error that ends it. Only the last few events of a read are searched
         # and, from the first one worth a look, split and inspected; the content before them
         # (often a whole answer, from a fast upstream) goes out as is.
         tail = _tail_start(ready, TAIL_EVENTS)
-        first = _first_marker(ready[tail:])
+        first = _first_marker(ready, tail)
         if first < 0:
             return ready
-        cut = tail + max(_last_event_end(ready[tail : tail + first]), 0)
-        return ready[:cut] + b"".join(self._event(e) for e in _split_events(ready[cut:]))
+        cut = tail + max(_last_event_end(ready[tail:first]), 0)
+        events = [self._event(e) for e in _split_events(ready[cut:])]
+        return b"".join([memoryview(ready)[:cut], *events])
 
     def _event(self, event: bytes) -> bytes:
+        if self.done:
+            return b""
         payload = _data_of(event)
         if payload == b"[DONE]":
             self.done = True
-            return b""
+            return self._owed() + event
         if payload is None or _first_marker(payload) < 0:
             return event
         try:
@@ -295,20 +307,25 @@ class PassthroughFilter:
         return event
 
     def finish(self) -> bytes:
-        """End of upstream input: the usage chunk if still owed, then `[DONE]`.
+        """End of upstream input: nothing when `[DONE]` came, else the usage chunk if still
+        owed, then `[DONE]`.
 
         Raises UpstreamProtocolError when the stream was cut before it was complete."""
-        if self.errored:
+        if self.errored or self.done:
             return b""
-        if not self.done and not self.finished:
+        if not self.finished:
             raise UpstreamProtocolError(
                 f"{self.provider} closed the stream before it was complete",
                 provider=self.provider,
             )
-        tail = b""
-        if self.keep_usage and self.usage is not None:
-            tail = encode_data({**self._usage_chunk, "choices": [], "usage": self.usage})
-        return tail + DONE
+        return self._owed() + DONE
+
+    def _owed(self) -> bytes:
+        """The usage chunk the client asked for and has not had (Kimi's is inside a choice)."""
+        if not (self.keep_usage and self.usage is not None):
+            return b""
+        self.keep_usage = False
+        return encode_data({**self._usage_chunk, "choices": [], "usage": self.usage})
 
 
 def _tail_start(ready: bytes, events: int) -> int:
@@ -338,6 +355,8 @@ def _last_event_end(buf: bytes) -> int:
 
 def _split_events(block: bytes) -> list[bytes]:
     """A block of complete events → each event with its own terminating blank line."""
+    if b"\r" not in block:
+        return [event + b"\n\n" for event in block.split(b"\n\n")[:-1]]
     events = []
     start = 0
     for match in _EVENT_END.finditer(block):
