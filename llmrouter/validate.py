@@ -71,11 +71,12 @@ def parse_json_object(data: bytes) -> dict[str, Any]:
 def parse_chat_request(data: bytes) -> dict[str, Any]:
     """Raw body → request dict; every way it can be wrong is a `BadRequest`."""
     body = parse_json_object(data)
-    if _depth(body) > MAX_DEPTH:
+    # Each level opens a bracket: a body with few of them cannot be deep, and need not be walked.
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and _depth(body) > MAX_DEPTH:
         raise BadRequest(f"The request is nested more than {MAX_DEPTH} levels deep.")
-    for name, types in _PARAM_TYPES.items():
-        value = body.get(name)
-        if value is not None and not _is(value, types):
+    for name, value in body.items():
+        types = _PARAM_TYPES.get(name)
+        if types is not None and value is not None and not _is(value, types):
             expected = " or ".join(_JSON_NAMES[t] for t in types if t in _JSON_NAMES)
             raise BadRequest(f"'{name}' must be {expected}.", param=name)
     check_messages(body.get("messages"))
