@@ -162,7 +162,9 @@ async def _attempt(
             deadline.reschedule(None)  # from here on _stream keeps its own deadline
             streams.add(clock)
             try:
-                return await _stream(request, reader, first, pipe, clock, headers, outcome)
+                return await _stream(
+                    request, resp.content, reader, first, pipe, clock, headers, outcome
+                )
             finally:
                 streams.discard(clock)
 
@@ -273,6 +275,7 @@ def _whole(
 
 async def _stream(
     request: web.Request,
+    content: aiohttp.StreamReader,
     reader: AsyncIterator[bytes],
     first: bytes,
     pipe: _Pipe,
@@ -281,36 +284,53 @@ async def _stream(
     outcome: Outcome,
 ) -> web.StreamResponse:
     """The client has not been sent anything yet; from here on it is sent everything, and a
-    failure ends its stream with one error event instead of an error status."""
-    response = web.StreamResponse(status=200, headers={**headers, "cache-control": "no-cache"})
+    failure ends its stream with one error event instead of an error status.
+
+    Whatever is ready when the upstream's answer has already ended (all of it, from a fast
+    upstream) goes out with the end of the response in one write, headers included."""
+    response = _Response(status=200, headers={**headers, "cache-control": "no-cache"})
     response.content_type = pipe.egress.content_type
     await response.prepare(request)
     outcome.status = 200
     outcome.ttft_ms = (time.perf_counter() - outcome.started) * 1000
     name = outcome.provider
+    last = first  # not yet written
     try:
-        await response.write(first)
         with _network_errors(name, clock):
-            async with _deadline(None) as deadline:
-                clock.watch(deadline)
-                try:
-                    async for data in reader:
-                        clock.last_read = clock.loop.time()
-                        out = pipe.feed(data)
-                        if out:
-                            await response.write(out)
-                finally:
-                    clock.unwatch()
-        if not pipe.finished and (tail := pipe.finish()):
-            await response.write(tail)
+            if not content.at_eof():
+                await response.write(first)
+                last = b""
+                async with _deadline(None) as deadline:
+                    clock.watch(deadline)
+                    try:
+                        async for data in reader:
+                            clock.last_read = clock.loop.time()
+                            out = pipe.feed(data)
+                            if content.at_eof():
+                                last = out
+                                break
+                            if out:
+                                await response.write(out)
+                    finally:
+                        clock.unwatch()
+        if not pipe.finished:
+            last += pipe.finish()
     except RouterError as error:
         outcome.status = error.status
         log.warning("stream from %s:%s ended in error: %s", name, outcome.model, error.message)
-        await response.write(pipe.egress.error(error))
+        last += pipe.egress.error(error)
     finally:
         outcome.usage = pipe.usage
-    await response.write_eof()
+    await response.write_eof(last)
     return response
+
+
+class _Response(web.StreamResponse):
+    """A streamed answer whose headers wait for its first bytes: the router prepares it only
+    once those are ready, so both go out in one write (aiohttp sends a StreamResponse's headers
+    on prepare unless this class attribute says otherwise; web.Response sets it the same way)."""
+
+    _send_headers_immediately = False
 
 
 class _Pipe:
