@@ -96,9 +96,13 @@ LANES: tuple[Lane, ...] = (
 
 
 def router_config(fake: str) -> dict[str, Any]:
-    """The router's config: every provider at the fake; every level to OpenAI passthrough."""
+    """The router's config: every provider at the fake; every level to OpenAI passthrough.
+
+    Sticky routing is off: every request of a lane is the same conversation, and with it on
+    only the first would be classified; off, each one runs the classifier, the worst case."""
     return {
         "server": {"host": "127.0.0.1"},
+        "routing": {"sticky": "off"},
         "providers": {
             "openai": {"type": "openai", "base_url": f"{fake}/v1", "api_key": "sk-bench"},
             "anthropic": {"type": "anthropic", "base_url": fake, "api_key": "sk-ant-bench"},

@@ -128,9 +128,17 @@ class BuiltinClassifier:
         return _softmax(self._scores(text, shape))
 
     def _scores(self, text: set[str], shape: list[str]) -> list[float]:
+        t = self._sums(text)
+        scale = 1.0 / math.sqrt(len(text)) if text else 0.0
+        s = self._sums(shape)
+        return [x * scale + y + b for x, y, b in zip(t, s, self._bias, strict=True)]
+
+    def _sums(self, features: Iterable[str]) -> tuple[float, float, float, float, float]:
+        """The weights of `features` summed per level (one pass, no lists: it runs on every
+        request, over every feature)."""
         get, w = self._index.get, self._flat
         t0 = t1 = t2 = t3 = t4 = 0.0
-        for name in text:
+        for name in features:
             i = get(name)
             if i is not None:
                 t0 += w[i]
@@ -138,13 +146,7 @@ class BuiltinClassifier:
                 t2 += w[i + 2]
                 t3 += w[i + 3]
                 t4 += w[i + 4]
-        scale = 1.0 / math.sqrt(len(text)) if text else 0.0
-        scores = [t0 * scale, t1 * scale, t2 * scale, t3 * scale, t4 * scale]
-        for name in shape:
-            i = get(name)
-            if i is not None:
-                scores = [s + x for s, x in zip(scores, w[i : i + len(LEVELS)], strict=True)]
-        return [s + b for s, b in zip(scores, self._bias, strict=True)]
+        return t0, t1, t2, t3, t4
 
 
 def _rows(lines: Iterable[bytes]) -> Iterator[tuple[str, list[float]]]:
