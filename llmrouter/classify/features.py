@@ -34,6 +34,7 @@ _LENGTH_EDGES = (12, 40, 100, 250, 600, 1500, 4000)
 _WORD_EDGES = (2, 5, 10, 20, 40, 80, 160, 400)
 _MATH = re.compile(r"[∫∑∏√π≤≥≠∞∀∃∈⊂⊆⇒∂λθσμ²³ℝℕℤ]|\\(?:frac|sum|int|sqrt|forall|mathbb)")
 _FORMULA = re.compile(r"[\d)] ?[-+*/^=<>] ?[\d(a-z]|[a-z] ?\^ ?\d|\$[^$\n]+\$")
+_OPERATOR = re.compile(r"[-+*/^=<>$]")  # every _FORMULA match has one: a fast first look
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|[a-z][.)])\s+\S", re.M)
 _WIDE_CHAR = re.compile(r"[\u3040-\ud7af\uf900-\ufaff]")
 _CODE_STARTS = (
@@ -143,13 +144,21 @@ def structural_features(ask: Ask, tokens: list[str]) -> list[str]:
     if ask.fences >= 2:
         feats.append("s:fence")
     ends = text if len(text) <= MATH_CHARS else text[: MATH_CHARS // 2] + text[-MATH_CHARS // 2 :]
-    if _MATH.search(ends) or _FORMULA.search(ends):
+    if _has_math(ends):
         feats.append("s:math")
     if ask.has_image:
         feats.append("s:image")
     if "\n" in text.strip():
         feats.append("s:multiline")
     return feats
+
+
+def _has_math(text: str) -> bool:
+    """Maths notation or a formula. Most text has neither, and is ruled out by the cheap
+    looks first: _MATH needs a non-ASCII symbol or a backslash, _FORMULA an operator."""
+    if (not text.isascii() or "\\" in text) and _MATH.search(text):
+        return True
+    return _OPERATOR.search(text) is not None and _FORMULA.search(text) is not None
 
 
 def _ask_length(text: str) -> str:

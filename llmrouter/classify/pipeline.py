@@ -98,6 +98,8 @@ class Pipeline:
 
     async def __call__(self, messages: list[dict[str, Any]]) -> Decision:
         ask = extract_ask(messages)
+        if self.sticky.mode == "off":
+            return await self.decide(ask)
         key = conversation_key(ask, messages)
         recalled = self.sticky.recall(key, ask)
         if recalled is not None:

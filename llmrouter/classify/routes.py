@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -87,6 +88,16 @@ class Routes:
     rules: tuple[Rule, ...] = ()
     anchor_threshold: float = DEFAULT_THRESHOLD
     source: str = field(default="", compare=False)
+    # gram → the anchors that have it: a request is compared only with anchors it shares a
+    # gram with, in one pass over its own grams
+    by_gram: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, list[int]] = {}
+        for i, anchor in enumerate(self.anchors):
+            for gram in anchor.grams:
+                index.setdefault(gram, []).append(i)
+        object.__setattr__(self, "by_gram", {g: tuple(ids) for g, ids in index.items()})
 
 
 def load_routes(path: str | Path) -> Routes:
@@ -207,11 +218,15 @@ def nearest_anchor(routes: Routes, text: str) -> tuple[Anchor, float] | None:
     if not routes.anchors or not text:
         return None
     ask = grams(text)
+    shared = [0] * len(routes.anchors)
+    for gram in ask:
+        for i in routes.by_gram.get(gram, ()):
+            shared[i] += 1
     best: tuple[Anchor, float] | None = None
-    for anchor in routes.anchors:
-        common = len(ask & anchor.grams)
+    for i, common in enumerate(shared):
         if not common:
             continue
+        anchor = routes.anchors[i]
         sim = common / math.sqrt(len(ask) * len(anchor.grams))
         if sim >= routes.anchor_threshold and (best is None or sim > best[1]):
             best = (anchor, sim)
