@@ -17,36 +17,43 @@ from llmrouter.errors import UpstreamTimeout
 
 
 class Clock:
-    """The limits of one attempt: first byte, then idle between reads, never past total."""
+    """The limits of one attempt: first byte, then idle between reads, never past total.
+
+    One timer enforces them all, instead of a deadline re-armed on every read (that cost more
+    than relaying the read): a read only stamps `last_read`; the timer looks at the earliest
+    moment the attempt could be over a limit and either expires the watched deadline or looks
+    again later."""
 
     def __init__(self, t: Timeouts) -> None:
         self.t = t
         self.loop = asyncio.get_running_loop()
-        self.end = self.loop.time() + t.total
+        self.last_read = self.loop.time()
+        self.end = self.last_read + t.total
         self.phase = "first byte"
+        self.limit = t.first_byte  # allowed since `last_read`: the idle limit after a read
         self.deadline: Any = None
-        self.last_read = 0.0
         self._timer: asyncio.TimerHandle | None = None
 
     def watch(self, deadline: Any) -> None:
-        """Enforce the idle limit on a stream without re-arming a timer per read (that cost
-        more than relaying the read): reads only stamp `last_read`; one timer looks at the
-        earliest moment the stream could be idle too long and either expires `deadline` or
-        looks again later."""
+        """Expire `deadline` (an asyncio timeout entered with no time) when a limit is hit."""
         self.deadline = deadline
-        if self.phase != "shutdown":
-            self.phase = "idle"
-        self.last_read = self.loop.time()
         self._check()
 
+    def read(self) -> None:
+        """Bytes came: from now on the idle limit counts, from this moment."""
+        self.last_read = self.loop.time()
+        if self.phase == "first byte":
+            self.phase, self.limit = "idle", self.t.idle
+
     def unwatch(self) -> None:
+        self.deadline = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
     def _check(self) -> None:
         now = self.loop.time()
-        due = min(self.last_read + self.t.idle, self.end)
+        due = min(self.last_read + self.limit, self.end)
         if now >= due:
             self._timer = None
             self.deadline.reschedule(now)
@@ -54,20 +61,14 @@ class Clock:
             self._timer = self.loop.call_at(due, self._check)
 
     def abort(self) -> None:
-        """End the stream now (shutdown): its deadline expires and it ends with an error."""
+        """End the stream now (shutdown): its deadline expires and it ends with an error. (A
+        stream between deadlines is writing its last bytes: it ends by itself.)"""
         self.phase = "shutdown"
         self.end = self.loop.time()
+        deadline = self.deadline
         self.unwatch()
-        if self.deadline is not None:
-            self.deadline.reschedule(self.end)
-
-    def first_byte_deadline(self) -> float:
-        return min(self.loop.time() + self.t.first_byte, self.end)
-
-    def idle_deadline(self) -> float:
-        if self.phase != "shutdown":
-            self.phase = "idle"
-        return min(self.loop.time() + self.t.idle, self.end)
+        if deadline is not None:
+            deadline.reschedule(self.end)
 
     def timeout_error(self, name: str) -> UpstreamTimeout:
         if self.phase == "shutdown":

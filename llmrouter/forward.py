@@ -138,35 +138,37 @@ async def _attempt(
     upstream = _build(provider, body, ctx, egress)
     clock = Clock(attempt.timeouts)
     with _network_errors(provider.config.name, clock, _hint(provider)):
-        async with (
-            _deadline(clock.first_byte_deadline()) as deadline,
-            _post(session, upstream, attempt.timeouts) as resp,
-        ):
-            if resp.status >= 400:
-                data = await resp.content.read(MAX_ERROR_BODY)
-                raise provider.parse_error(resp.status, data, resp.headers, ctx)
-            if not ctx.stream or not _is_stream(resp):
-                data = await resp.read()
-                return _whole(provider, resp.status, data, ctx, egress, headers, outcome)
-            pipe = _Pipe(provider, ctx, egress)
-            reader = resp.content.iter_any()
-            first = b""
-            async for data in reader:  # the client is sent nothing before the first bytes
-                deadline.reschedule(clock.idle_deadline())
-                first = pipe.feed(data)
-                if first:
-                    break
-            else:  # ended without a byte for the client: fail now, while a retry is possible
-                first = pipe.finish()
-                pipe.finished = True
-            deadline.reschedule(None)  # from here on _stream keeps its own deadline
-            streams.add(clock)
+        async with _deadline(None) as deadline:
+            clock.watch(deadline)
             try:
-                return await _stream(
-                    request, resp.content, reader, first, pipe, clock, headers, outcome
-                )
+                async with _post(session, upstream, attempt.timeouts) as resp:
+                    if resp.status >= 400:
+                        data = await resp.content.read(MAX_ERROR_BODY)
+                        raise provider.parse_error(resp.status, data, resp.headers, ctx)
+                    if not ctx.stream or not _is_stream(resp):
+                        data = await resp.read()
+                        return _whole(provider, resp.status, data, ctx, egress, headers, outcome)
+                    pipe = _Pipe(provider, ctx, egress)
+                    reader = resp.content.iter_any()
+                    first = b""
+                    async for data in reader:  # the client is sent nothing before the first bytes
+                        clock.read()
+                        first = pipe.feed(data)
+                        if first:
+                            break
+                    else:  # ended without a byte for the client: fail now, while a retry can
+                        first = pipe.finish()
+                        pipe.finished = True
+                    clock.unwatch()  # from here on _stream keeps its own deadline
+                    streams.add(clock)
+                    try:
+                        return await _stream(
+                            request, resp.content, reader, first, pipe, clock, headers, outcome
+                        )
+                    finally:
+                        streams.discard(clock)
             finally:
-                streams.discard(clock)
+                clock.unwatch()
 
 
 def _build(
@@ -227,11 +229,13 @@ async def complete(
     upstream = provider.build_request(body, ctx)
     clock = Clock(attempt.timeouts)
     with _network_errors(provider.config.name, clock, _hint(provider)):
-        async with (
-            _deadline(clock.first_byte_deadline()),
-            _post(session, upstream, attempt.timeouts) as resp,
-        ):
-            data = await resp.read()
+        async with _deadline(None) as deadline:
+            clock.watch(deadline)
+            try:
+                async with _post(session, upstream, attempt.timeouts) as resp:
+                    data = await resp.read()
+            finally:
+                clock.unwatch()
             if resp.status >= 400:
                 raise provider.parse_error(resp.status, data, resp.headers, ctx)
             return provider.parse_response(data, ctx)
@@ -304,7 +308,7 @@ async def _stream(
                     clock.watch(deadline)
                     try:
                         async for data in reader:
-                            clock.last_read = clock.loop.time()
+                            clock.last_read = clock.loop.time()  # clock.read(), inlined
                             out = pipe.feed(data)
                             if content.at_eof():
                                 last = out
