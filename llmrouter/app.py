@@ -31,8 +31,7 @@ from llmrouter.errors import (
     RouterError,
     Unauthorized,
 )
-from llmrouter.forward import Outcome, Relay, relay
-from llmrouter.openclaw import rewrite_identity
+from llmrouter.forward import Outcome, relay
 from llmrouter.providers import RequestContext
 from llmrouter.routing import KEY_HINT, ROUTER_ALIASES, Route
 from llmrouter.runtime import Runtime, State
@@ -59,7 +58,7 @@ def create_app(
     """The app for `config`. `loader` re-reads the config on SIGHUP (the CLI passes one)."""
     app = web.Application(
         client_max_size=int(config.server.max_body_mb * 1024 * 1024),
-        middlewares=[error_middleware, auth_middleware],
+        middlewares=[guard],
         handler_args={"max_line_size": 8190, "max_field_size": 16384, "max_headers": 128},
     )
     app[CONFIG] = config
@@ -126,41 +125,36 @@ async def _drain(app: web.Application) -> None:
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every RouterError (and aiohttp's own 4xx) as an error body in the client's format:
-    OpenAI's, unless a route prefix registered another renderer (the Anthropic ingress)."""
-    render = next(
-        (
-            r
-            for prefix, r in request.app[ERROR_RENDERERS].items()
-            if request.path.startswith(prefix)
-        ),
-        error_response,
-    )
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The one middleware: the API key check (server.api_keys; /health is open), and every
+    RouterError (and aiohttp's own 4xx) as an error body in the client's format: OpenAI's,
+    unless a route prefix registered another renderer (the Anthropic ingress)."""
     try:
+        keys = request.app[CONFIG].server.api_keys
+        if keys and request.path != "/health":
+            offered = _client_key(request).encode()
+            if not any(hmac.compare_digest(offered, key.encode()) for key in keys):
+                raise Unauthorized(
+                    "A valid API key for this router is required (Authorization: Bearer)."
+                )
         return await handler(request)
     except RouterError as exc:
-        return render(exc)
+        return _renderer(request)(exc)
     except web.HTTPRequestEntityTooLarge as exc:
-        return render(PayloadTooLarge(f"The request body is too large: {exc.text}"))
+        return _renderer(request)(PayloadTooLarge(f"The request body is too large: {exc.text}"))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         err = RouterError(exc.reason, status=exc.status, code=None)
         err.type = "invalid_request_error" if exc.status < 500 else "server_error"
-        return render(err)
+        return _renderer(request)(err)
 
 
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    keys = request.app[CONFIG].server.api_keys
-    if keys and request.path != "/health":
-        offered = _client_key(request).encode()
-        if not any(hmac.compare_digest(offered, key.encode()) for key in keys):
-            raise Unauthorized(
-                "A valid API key for this router is required (Authorization: Bearer)."
-            )
-    return await handler(request)
+def _renderer(request: web.Request) -> ErrorRenderer:
+    for prefix, render in request.app[ERROR_RENDERERS].items():
+        if request.path.startswith(prefix):
+            return render
+    return error_response
 
 
 def error_response(exc: RouterError) -> web.Response:
@@ -215,11 +209,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             egress,
             headers,
             outcome,
-            Relay(
-                state.breaker,
-                request.app[RUNTIME].streams,
-                rewrite_identity if state.config.openclaw else None,
-            ),
+            state.relay,
         )
     except RouterError as exc:
         outcome.status = exc.status

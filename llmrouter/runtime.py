@@ -24,7 +24,8 @@ from llmrouter.classify.sticky import Sticky, Stuck
 from llmrouter.config import Config, ConfigError, ModelRef
 from llmrouter.deadlines import Streams
 from llmrouter.errors import NoProviderConfigured
-from llmrouter.forward import Attempt, complete, probe
+from llmrouter.forward import Attempt, Relay, complete, probe
+from llmrouter.openclaw import rewrite_identity
 from llmrouter.providers import Provider, RequestContext, make_provider
 from llmrouter.routing import KEY_HINT, Route, Router
 from llmrouter.store import MemoryStore
@@ -40,7 +41,7 @@ class State:
     router: Router
     pipeline: Pipeline
     session: aiohttp.ClientSession
-    breaker: Breaker
+    relay: Relay  # the breaker, the live streams, and the OpenClaw rewrite when it is on
 
     def attempts(self, route: Route) -> list[Attempt]:
         """The route's candidates that have a provider module, cooling ones moved aside."""
@@ -52,7 +53,7 @@ class State:
             )
         return [
             Attempt(self.providers[ref.provider], ref, self.providers[ref.provider].config.timeouts)
-            for ref in self.breaker.usable(refs)
+            for ref in self.relay.breaker.usable(refs)
         ]
 
 
@@ -61,6 +62,7 @@ async def build_state(
     session: aiohttp.ClientSession,
     breaker: Breaker,
     sticky_store: MemoryStore[Stuck],
+    streams: Streams,
 ) -> State:
     providers: dict[str, Provider] = {}
     status: dict[str, str] = {}
@@ -80,7 +82,8 @@ async def build_state(
     router = Router(config, usable, pipeline)
     if not any(router.levels.values()):
         log.warning("no provider is available: %s", KEY_HINT)
-    return State(config, providers, status, router, pipeline, session, breaker)
+    shared = Relay(breaker, streams, rewrite_identity if config.openclaw else None)
+    return State(config, providers, status, router, pipeline, session, shared)
 
 
 def _pipeline(
@@ -126,7 +129,9 @@ class Runtime:
         return self._state
 
     async def start(self) -> None:
-        self._state = await build_state(self.config, self.session, self.breaker, self.sticky_store)
+        self._state = await build_state(
+            self.config, self.session, self.breaker, self.sticky_store, self.streams
+        )
 
     async def reload(self) -> bool:
         """Re-read config and ROUTES.md; on any error keep the running state and log why."""
@@ -135,7 +140,9 @@ class Runtime:
             return False
         try:
             config = self.loader()
-            state = await build_state(config, self.session, self.breaker, self.sticky_store)
+            state = await build_state(
+                config, self.session, self.breaker, self.sticky_store, self.streams
+            )
         except ConfigError as exc:
             log.error(
                 "reload rejected, keeping the running config:\n  %s", "\n  ".join(exc.problems)

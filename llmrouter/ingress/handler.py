@@ -77,7 +77,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("messages request %s: %s", route.level, body.get("messages"))
         routed = time.perf_counter()
-        shared = Relay(state.breaker, request.app[router_app.RUNTIME].streams)
+        shared = Relay(state.relay.breaker, state.relay.streams)  # no OpenClaw rewrite here
         return await relay(
             request,
             state.session,
