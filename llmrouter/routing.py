@@ -51,6 +51,14 @@ class Router:
         self.usable = usable
         self.classify = classify
         self.levels = resolve_levels(config, usable)
+        # level → its candidates, then the level's and the default fallbacks, each once
+        fallbacks = config.fallbacks
+        self._candidates = {
+            level: tuple(
+                dict.fromkeys((*refs, *fallbacks.get(level, ()), *fallbacks.get("default", ())))
+            )
+            for level, refs in self.levels.items()
+        }
 
     def model_ids(self) -> list[str]:
         """Every `provider:model` a client may name (for /v1/models)."""
@@ -97,11 +105,9 @@ class Router:
             if tools.model is not None:
                 return Route(level, (tools.model,), decision)
             level = max(level, tools.min_complexity, key=LEVELS.index)
-        candidates = self.levels.get(level, ())
-        if not candidates:
+        if not self.levels.get(level):
             raise NoProviderConfigured(f"No model is available for level '{level}': {KEY_HINT}.")
-        extra = (*self.config.fallbacks.get(level, ()), *self.config.fallbacks.get("default", ()))
-        return Route(level, tuple(dict.fromkeys((*candidates, *extra))), decision)
+        return Route(level, self._candidates[level], decision)
 
 
 def _forced_level(name: str) -> str | None:
