@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -170,11 +171,9 @@ def serve(argv: Sequence[str]) -> int:
         return 2
     server = config.server
     _quiet_logging_records()
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     if args.log:
         logging.getLogger("llmrouter").setLevel(logging.DEBUG)
     if not server.api_keys and not _is_loopback(server.host):
@@ -217,6 +216,23 @@ def _quiet_logging_records() -> None:
     logging.logProcesses = False
     logging.logMultiprocessing = False
     logging._srcfile = None
+
+
+class _Formatter(logging.Formatter):
+    """The usual format; the date text is made once a second instead of once a line (the
+    access log writes a line per request)."""
+
+    _second = -1
+    _date = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        if second != self._second:
+            self._date = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = second
+        return f"{self._date},{int(record.msecs):03d}"  # the default msec format, '%s,%03d'
 
 
 async def _settle_gc(app: object) -> None:
