@@ -80,13 +80,17 @@ async def test_concurrent_streams_with_injected_failures(
     assert counts["error status"] == STREAMS // 5
     assert counts["error event"] >= STREAMS // 7 - STREAMS // 35 - 1
     assert counts["complete"] > STREAMS // 2
-    # Idle keep-alive connections to the upstream stay pooled on purpose; a leak would make
-    # the pool, the tasks or the file descriptors grow from one round to the next.
-    fds, tasks = open_fds(), len(asyncio.all_tasks())
-    await round_of_load()
-    assert len(results) == STREAMS
-    assert open_fds() <= fds + 4
-    assert len(asyncio.all_tasks()) <= tasks + 4
+    # Idle keep-alive connections to the upstream stay pooled on purpose, so their number
+    # follows the peak concurrency each round happened to reach (a few either way: measured
+    # 185-191 descriptors over six rounds). A leak grows from round to round instead: the
+    # later rounds may not go above the highest of the earlier ones.
+    seen = []
+    for _ in range(4):
+        await round_of_load()
+        assert len(results) == STREAMS
+        seen.append((open_fds(), len(asyncio.all_tasks())))
+    assert max(f for f, _ in seen[2:]) <= max(f for f, _ in seen[:2]) + 4, seen
+    assert max(t for _, t in seen[2:]) <= max(t for _, t in seen[:2]) + 2, seen
     assert len(working_tasks()) <= baseline_work, "no handler or relay is left running"
 
 
