@@ -114,12 +114,16 @@ class BuiltinClassifier:
         if not ask.text and not ask.has_image:
             return Decision(LEVELS[1], 0.0, NAME, "no user text")
         probs = self.probabilities(ask)
-        scores = [math.log(p + 1e-12) + o for p, o in zip(probs, self._offsets, strict=True)]
-        best = max(range(len(LEVELS)), key=scores.__getitem__)
+        best, top = 0, -math.inf  # the first level with the highest offset log-probability
+        for i, (p, offset) in enumerate(zip(probs, self._offsets, strict=True)):
+            score = math.log(p + 1e-12) + offset
+            if score > top:
+                best, top = i, score
         if best < _MEDIUM and probs[_HARD] + probs[_HARD + 1] >= self._guard:
             best = _MEDIUM  # some real chance of hard work: never the cheapest tiers
-        ranked = sorted(range(len(LEVELS)), key=probs.__getitem__, reverse=True)
-        reason = ", ".join(f"{LEVELS[i]} {probs[i]:.2f}" for i in ranked[:2])
+        first = probs.index(max(probs))  # the two likeliest levels, for the reason
+        second = max((i for i in range(len(probs)) if i != first), key=probs.__getitem__)
+        reason = f"{LEVELS[first]} {probs[first]:.2f}, {LEVELS[second]} {probs[second]:.2f}"
         return Decision(LEVELS[best], round(probs[best], 4), NAME, reason)
 
     def probabilities(self, ask: Ask) -> list[float]:

@@ -20,7 +20,9 @@ lists, constraint words).
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 
 from llmrouter.classify.extract import Ask
 from llmrouter.classify.lexicon import CONSTRAINT_WORDS, INTENTS
@@ -81,7 +83,7 @@ def featurize(ask: Ask) -> tuple[set[str], list[str]]:
     return text_features(tokens), shape
 
 
-def text_features(tokens: list[str]) -> set[str]:
+def text_features(tokens: Sequence[str]) -> set[str]:
     """Word uni/bigrams (CJK: character uni/bigrams), first word, edge words of the ask."""
     feats = {"w:" + t for t in tokens}
     prev = "^"
@@ -98,7 +100,7 @@ def text_features(tokens: list[str]) -> set[str]:
     return feats
 
 
-def intent_features(tokens: list[str]) -> set[str]:
+def intent_features(tokens: tuple[str, ...]) -> set[str]:
     """Kinds of work named where the ask usually is (first and last words)."""
     edges = (
         tokens if len(tokens) <= 2 * EDGE_TOKENS else (tokens[:EDGE_TOKENS] + tokens[-EDGE_TOKENS:])
@@ -107,11 +109,15 @@ def intent_features(tokens: list[str]) -> set[str]:
     return {kind for kind in map(get, edges) if kind is not None}
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens; runs of wide-script characters become char n-grams."""
+@functools.lru_cache(maxsize=16)
+def tokenize(text: str) -> tuple[str, ...]:
+    """Lower-cased word tokens; runs of wide-script characters become char n-grams.
+
+    Remembered for the last few texts: the model and the ROUTES.md anchors both look at the
+    words of the same ask (a str keeps its hash, so a repeat costs one look-up)."""
     words = _WORD.findall(text.lower())
     if text.isascii():
-        return [("#" * min(len(t), 4)) if t.isdigit() else t for t in words]
+        return tuple([("#" * min(len(t), 4)) if t.isdigit() else t for t in words])
     out: list[str] = []
     for tok in words:
         if tok.isdigit():
@@ -120,7 +126,7 @@ def tokenize(text: str) -> list[str]:
             out.extend(_char_ngrams(tok))
         else:
             out.append(tok)
-    return out
+    return tuple(out)
 
 
 def _char_ngrams(tok: str) -> list[str]:
@@ -129,7 +135,7 @@ def _char_ngrams(tok: str) -> list[str]:
     return grams
 
 
-def structural_features(ask: Ask, tokens: list[str]) -> list[str]:
+def structural_features(ask: Ask, tokens: Sequence[str]) -> list[str]:
     """Cheap, language-independent shape features of the ask (``tokens``: its words)."""
     text = ask.text
     feats = [
