@@ -51,6 +51,8 @@ class SSEDecoder:
             chunk = chunk[1:]
         self._skip_lf = False
         buf = self._buf + chunk if self._buf else chunk
+        if b"\r" not in buf:
+            return self._decode_lf(buf)
         lines = buf.splitlines(keepends=True)
         if lines and not lines[-1].endswith((b"\n", b"\r")):
             self._buf = lines.pop()
@@ -65,6 +67,36 @@ class SSEDecoder:
             event = self._line(raw.rstrip(b"\r\n").decode("utf-8", "replace"))
             if event is not None:
                 events.append(event)
+        return events
+
+    def _decode_lf(self, buf: bytes) -> list[SSEEvent]:
+        """The usual case, LF line ends only: every complete line decoded in one go and read
+        in one loop (this runs for every event of every translated stream)."""
+        end = buf.rfind(b"\n") + 1
+        self._buf = buf[end:]
+        if len(self._buf) > MAX_LINE:
+            raise line_too_long()
+        events: list[SSEEvent] = []
+        data, name = self._data, self._event
+        for line in buf[:end].decode("utf-8", "replace").split("\n")[:-1]:
+            if not line:  # a blank line dispatches the event
+                if data:
+                    events.append(SSEEvent(name or "message", "\n".join(data)))
+                    data = []
+                name = ""
+            elif line.startswith("data:"):
+                data.append(line[6:] if line[5:6] == " " else line[5:])
+            elif line.startswith("event:"):
+                name = line[7:] if line[6:7] == " " else line[6:]
+            elif line[0] != ":":
+                field, sep, value = line.partition(":")
+                if sep and value[:1] == " ":
+                    value = value[1:]
+                if field == "data":
+                    data.append(value)
+                elif field == "event":
+                    name = value
+        self._data, self._event = data, name
         return events
 
     def flush(self) -> list[SSEEvent]:

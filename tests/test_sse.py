@@ -39,6 +39,17 @@ def test_field_rules() -> None:
     ]
 
 
+def test_lf_only_streams_read_the_same_as_crlf_ones_at_every_split() -> None:
+    """LF-only input takes a faster path through the decoder; it must not read differently."""
+    lf = b": comment\nevent: x\ndata:no-space\ndata:  two\ndata\nid: 7\nbogus: y\n\n"
+    lf += 'event:\ndata: {"t": "日本語 👋"}\n\n\n\ndata: last\n\n'.encode()
+    crlf = lf.replace(b"\n", b"\r\n")
+    want = decode_in_pieces(crlf, len(crlf))
+    assert want[0] == SSEEvent("x", "no-space\n two\n") and len(want) == 3
+    for cut in range(len(lf) + 1):
+        assert decode_in_pieces(lf, cut) == want, cut
+
+
 def test_a_cr_at_the_end_of_a_read_is_half_of_a_crlf() -> None:
     decoder = SSEDecoder()
     assert decoder.decode(b"data: a\r") == []
