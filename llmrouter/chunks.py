@@ -74,7 +74,14 @@ class ChunkMaker:
         return self.delta({"role": "assistant", "content": ""})
 
     def content(self, text: str) -> Chunk:
-        return self.delta({"content": text})
+        # delta() written out: this one is made for every token of every translated answer
+        return {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+        }
 
     def reasoning(self, text: str) -> Chunk:
         return self.delta({"reasoning_content": text})

@@ -42,11 +42,13 @@ class OpenAIEgress:
         self.include_usage = include_usage
 
     def encode(self, chunks: list[Chunk]) -> bytes:
-        return b"".join(
-            encode_data(chunk)
+        keep_usage = self.include_usage
+        kept = [
+            orjson.dumps(chunk)
             for chunk in chunks
-            if self.include_usage or chunk.get("choices") or "usage" not in chunk
-        )
+            if keep_usage or chunk.get("choices") or "usage" not in chunk
+        ]
+        return b"data: " + b"\n\ndata: ".join(kept) + b"\n\n" if kept else b""  # encode_data
 
     def done(self) -> bytes:
         return DONE

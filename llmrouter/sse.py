@@ -53,6 +53,8 @@ class SSEDecoder:
         buf = self._buf + chunk if self._buf else chunk
         if b"\r" not in buf:
             return self._decode_lf(buf)
+        if buf[-1:] != b"\r" and buf.count(b"\r") == buf.count(b"\r\n"):
+            return self._decode_lf(buf.replace(b"\r\n", b"\n"))  # CRLF only (Gemini's)
         lines = buf.splitlines(keepends=True)
         if lines and not lines[-1].endswith((b"\n", b"\r")):
             self._buf = lines.pop()

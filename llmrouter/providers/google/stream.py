@@ -56,7 +56,7 @@ class GeminiTranslator:
         self.maker: ChunkMaker | None = None
         self.tool_calls = 0
         self.finish_reason: str | None = None
-        self.usage: Usage | None = None
+        self.usage_metadata: dict[str, Any] | None = None  # the last one: counts are totals
 
     def feed(self, event: SSEEvent) -> list[Chunk]:
         try:
@@ -73,7 +73,7 @@ class GeminiTranslator:
             raise error_from_gemini(self.provider, 502, response, {}, self.secrets)
         out = self._start(response)
         if isinstance(response.get("usageMetadata"), dict):
-            self.usage = _usage(response["usageMetadata"])
+            self.usage_metadata = response["usageMetadata"]
         blocked = (response.get("promptFeedback") or {}).get("blockReason")
         candidates = response.get("candidates") or []
         if blocked and not candidates:
@@ -134,7 +134,8 @@ class GeminiTranslator:
                 f"{self.provider} closed the stream before it was complete",
                 provider=self.provider,
             )
-        return [self.maker.usage(self.usage)] if self.usage is not None else []
+        meta = self.usage_metadata
+        return [self.maker.usage(_usage(meta))] if meta is not None else []
 
 
 def _usage(meta: dict[str, Any]) -> Usage:
