@@ -209,7 +209,7 @@ def grams(text: str) -> set[str]:
     """Word unigrams and bigrams (with start/end markers) used for anchor similarity."""
     tokens = tokenize(text)
     out = set(tokens)
-    out.update(f"{a} {b}" for a, b in zip(["^", *tokens], [*tokens, "$"], strict=True))
+    out.update(map(" ".join, zip(("^", *tokens), (*tokens, "$"), strict=True)))
     return out
 
 
