@@ -19,13 +19,12 @@ import json
 import logging
 import os
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from llmrouter import __version__
+from llmrouter import __version__, logs
 from llmrouter.classify import Decision
 from llmrouter.config import Config, ConfigError, load_config
 
@@ -170,12 +169,7 @@ def serve(argv: Sequence[str]) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     server = config.server
-    _quiet_logging_records()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
-    if args.log:
-        logging.getLogger("llmrouter").setLevel(logging.DEBUG)
+    handler = logs.setup(verbose=args.log)
     if not server.api_keys and not _is_loopback(server.host):
         log.warning(
             "listening on %s with no server.api_keys: anyone who can reach it can spend your "
@@ -195,6 +189,8 @@ def serve(argv: Sequence[str]) -> int:
 
     app = create_app(config, loader=load)
     app.on_startup.append(_settle_gc)  # after the runtime (and its classifier model) is built
+    app.on_startup.append(lambda app: _attach(handler))
+    app.on_cleanup.append(lambda app: _detach(handler))
     web.run_app(
         app,
         host=server.host,
@@ -209,30 +205,12 @@ def serve(argv: Sequence[str]) -> int:
     return 0
 
 
-def _quiet_logging_records() -> None:
-    """The log format names no thread, process or source line: do not compute them for every
-    record (the logging HOWTO's "Optimization" switches; the source line costs a stack walk)."""
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False
-    logging._srcfile = None
+async def _attach(handler: logs.BatchedStderr) -> None:
+    handler.attach(asyncio.get_running_loop())  # log lines are written in batches from now on
 
 
-class _Formatter(logging.Formatter):
-    """The usual format; the date text is made once a second instead of once a line (the
-    access log writes a line per request)."""
-
-    _second = -1
-    _date = ""
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        if datefmt is not None:
-            return super().formatTime(record, datefmt)
-        second = int(record.created)
-        if second != self._second:
-            self._date = time.strftime(self.default_time_format, self.converter(record.created))
-            self._second = second
-        return f"{self._date},{int(record.msecs):03d}"  # the default msec format, '%s,%03d'
+async def _detach(handler: logs.BatchedStderr) -> None:
+    handler.detach()
 
 
 async def _settle_gc(app: object) -> None:
