@@ -4,18 +4,18 @@ Theory of operation: `relay()` tries the route's candidates in order. A candidat
 before the client has been sent anything (refused, timed out before the first byte, 429/5xx,
 a 404 for the model) hands over to the next; once the first byte has been written to the
 client the router never retries, and a later failure ends the stream with one error event.
-One deadline covers each attempt: connect + first byte, then re-armed after every read to the
-idle limit, never past the total. Network exceptions are caught here and only here, and
-re-raised as the router's own errors.
+One clock (deadlines.py) watches each attempt: connect + first byte, then the idle limit
+after every read, never past the total. Network exceptions are caught here and only here, and
+re-raised as the router's own errors. What the bytes become is `pipe.Pipe`'s business.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,13 +33,8 @@ from llmrouter.errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
-from llmrouter.providers.base import (
-    PassthroughFilter,
-    Provider,
-    RequestContext,
-    UpstreamRequest,
-    native,
-)
+from llmrouter.pipe import Pipe
+from llmrouter.providers.base import Provider, RequestContext, UpstreamRequest, native
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout_at as _deadline
@@ -137,7 +132,7 @@ async def _attempt(
     headers = {**headers, "x-llmrouter-provider": ref.provider, "x-llmrouter-model": ref.model}
     upstream = _build(provider, body, ctx, egress)
     clock = Clock(attempt.timeouts)
-    with _network_errors(provider.config.name, clock, _hint(provider)):
+    with _NetworkErrors(provider.config.name, clock, _hint(provider)):
         async with _deadline(None) as deadline:
             clock.watch(deadline)
             try:
@@ -148,7 +143,7 @@ async def _attempt(
                     if not ctx.stream or not _is_stream(resp):
                         data = await resp.read()
                         return _whole(provider, resp.status, data, ctx, egress, headers, outcome)
-                    pipe = _Pipe(provider, ctx, egress)
+                    pipe = Pipe(provider, ctx, egress)
                     reader = resp.content.iter_any()
                     first = b""
                     async for data in reader:  # the client is sent nothing before the first bytes
@@ -186,11 +181,14 @@ def _post(
     session: aiohttp.ClientSession, upstream: UpstreamRequest, t: Timeouts
 ) -> aiohttp.client._RequestContextManager:
     return session.post(
-        upstream.url,
-        data=upstream.body,
-        headers=upstream.headers,
-        timeout=aiohttp.ClientTimeout(total=None, sock_connect=t.connect),
+        upstream.url, data=upstream.body, headers=upstream.headers, timeout=_client_timeout(t)
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(t: Timeouts) -> aiohttp.ClientTimeout:
+    """aiohttp's own limit covers connecting only; the clock watches the rest."""
+    return aiohttp.ClientTimeout(total=None, sock_connect=t.connect)
 
 
 def _hint(provider: Provider) -> str:
@@ -198,27 +196,41 @@ def _hint(provider: Provider) -> str:
     return str(getattr(provider, "unreachable_hint", ""))
 
 
-@contextlib.contextmanager
-def _network_errors(name: str, clock: Clock, hint: str = "") -> Iterator[None]:
-    """Network exceptions → the router's own errors, naming the provider (never its URL)."""
-    try:
-        yield
-    except aiohttp.ServerTimeoutError as exc:  # raised by sock_connect
-        raise UpstreamTimeout(
-            f"{name} could not be connected to within {clock.t.connect:g} s", provider=name
-        ) from exc
-    except TimeoutError as exc:
-        raise clock.timeout_error(name) from exc
-    except aiohttp.ClientConnectorError as exc:
-        reason = exc.os_error.strerror or str(exc.os_error)
-        raise UpstreamUnreachable(
-            f"Cannot connect to {name} ({exc.host}:{exc.port}): {reason}. {hint}".strip(),
-            provider=name,
-        ) from exc
-    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
-        raise UpstreamProtocolError(f"{name} broke off its answer: {exc}", provider=name) from exc
-    except aiohttp.ClientError as exc:
-        raise UpstreamUnreachable(f"{name} request failed: {exc}", provider=name) from exc
+class _NetworkErrors:
+    """Network exceptions → the router's own errors, naming the provider (never its URL). A
+    class rather than a generator context manager: it wraps every attempt and every stream."""
+
+    __slots__ = ("clock", "hint", "name")
+
+    def __init__(self, name: str, clock: Clock, hint: str = "") -> None:
+        self.name, self.clock, self.hint = name, clock, hint
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _: Any) -> None:
+        if exc is None:
+            return
+        name = self.name
+        if isinstance(exc, aiohttp.ServerTimeoutError):  # raised by sock_connect
+            raise UpstreamTimeout(
+                f"{name} could not be connected to within {self.clock.t.connect:g} s",
+                provider=name,
+            ) from exc
+        if isinstance(exc, TimeoutError):
+            raise self.clock.timeout_error(name) from exc
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            reason = exc.os_error.strerror or str(exc.os_error)
+            raise UpstreamUnreachable(
+                f"Cannot connect to {name} ({exc.host}:{exc.port}): {reason}. {self.hint}".strip(),
+                provider=name,
+            ) from exc
+        if isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
+            raise UpstreamProtocolError(
+                f"{name} broke off its answer: {exc}", provider=name
+            ) from exc
+        if isinstance(exc, aiohttp.ClientError):
+            raise UpstreamUnreachable(f"{name} request failed: {exc}", provider=name) from exc
 
 
 async def complete(
@@ -228,7 +240,7 @@ async def complete(
     provider = attempt.provider
     upstream = provider.build_request(body, ctx)
     clock = Clock(attempt.timeouts)
-    with _network_errors(provider.config.name, clock, _hint(provider)):
+    with _NetworkErrors(provider.config.name, clock, _hint(provider)):
         async with _deadline(None) as deadline:
             clock.watch(deadline)
             try:
@@ -282,7 +294,7 @@ async def _stream(
     content: aiohttp.StreamReader,
     reader: AsyncIterator[bytes],
     first: bytes,
-    pipe: _Pipe,
+    pipe: Pipe,
     clock: Clock,
     headers: Mapping[str, str],
     outcome: Outcome,
@@ -300,7 +312,7 @@ async def _stream(
     name = outcome.provider
     last = first  # not yet written
     try:
-        with _network_errors(name, clock):
+        with _NetworkErrors(name, clock):
             if not content.at_eof():
                 await response.write(first)
                 last = b""
@@ -335,49 +347,6 @@ class _Response(web.StreamResponse):
     on prepare unless this class attribute says otherwise; web.Response sets it the same way)."""
 
     _send_headers_immediately = False
-
-
-class _Pipe:
-    """Upstream bytes → client bytes: a byte filter for passthrough, else decode → translate →
-    encode. Pure; `usage` holds the upstream's token counts once seen."""
-
-    def __init__(self, provider: Provider, ctx: RequestContext, egress: Egress) -> None:
-        self._usage: dict[str, Any] | None = None
-        self.finished = False
-        self.egress = egress
-        self.filter: PassthroughFilter | None = None
-        same = native(provider, egress.wire)
-        if same is not None:
-            self.filter = same.passthrough_filter(ctx)
-        self.decoder = provider.decoder()
-        self.translator = provider.translator(ctx)
-
-    def feed(self, data: bytes) -> bytes:
-        if self.filter is not None:
-            return self.filter.feed(data)
-        chunks = []
-        for event in self.decoder.decode(data):
-            chunks.extend(self.translator.feed(event))
-        return self._encode(chunks)
-
-    def finish(self) -> bytes:
-        if self.filter is not None:
-            return self.filter.finish()
-        chunks = []
-        for event in self.decoder.flush():
-            chunks.extend(self.translator.feed(event))
-        chunks.extend(self.translator.finish())
-        return self._encode(chunks) + self.egress.done()
-
-    @property
-    def usage(self) -> dict[str, Any] | None:
-        return self.filter.usage if self.filter is not None else self._usage
-
-    def _encode(self, chunks: list[dict[str, Any]]) -> bytes:
-        for chunk in chunks:
-            if chunk.get("usage"):
-                self._usage = chunk["usage"]
-        return self.egress.encode(chunks) if chunks else b""
 
 
 async def probe(session: aiohttp.ClientSession, base_url: str, timeout: float = 0.3) -> bool:
