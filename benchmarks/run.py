@@ -62,7 +62,7 @@ def plan(lanes: list[Lane], quick: bool, rounds: int, big: bool) -> list[Step]:
     else:
         shape = [
             ("instant", 1, 300),
-            ("instant", 50, 1500),
+            ("instant", 50, 4000),  # about a second a window: CPU per request steadies
             ("realistic", 50, 150),
             ("realistic", 200, 600),
         ]
