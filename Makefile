@@ -27,6 +27,7 @@ test: lint
 	$(PY) benchmarks/run.py --quick
 
 bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'  # matplotlib, for the chart
 	$(PY) benchmarks/run.py $(ARGS)
 
 train: $(STAMP)
