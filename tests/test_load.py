@@ -74,23 +74,23 @@ async def test_concurrent_streams_with_injected_failures(
         await asyncio.sleep(0.2)  # let closed connections and finished handlers settle
 
     baseline_work = len(working_tasks())
+    fds_before, tasks_before = open_fds(), len(asyncio.all_tasks())
     await round_of_load()
     assert len(results) == STREAMS, "every request ended one way or another"
     counts = {kind: results.count(kind) for kind in set(results)}
     assert counts["error status"] == STREAMS // 5
     assert counts["error event"] >= STREAMS // 7 - STREAMS // 35 - 1
     assert counts["complete"] > STREAMS // 2
-    # Idle keep-alive connections to the upstream stay pooled on purpose, so their number
-    # follows the peak concurrency each round happened to reach (a few either way: measured
-    # 185-191 descriptors over six rounds). A leak grows from round to round instead: the
-    # later rounds may not go above the highest of the earlier ones.
-    seen = []
-    for _ in range(4):
+    # Idle keep-alive connections to the upstream stay pooled on purpose: the pool keeps as
+    # many as were ever in use at once, so it grows by a few now and then (185-202 descriptors
+    # measured over rounds) but never past the concurrency: a socket on each side per
+    # connection. A leak grows with the requests instead: over four rounds about 1,200
+    # requests, 400 of them failed or cut, would pass that bound many times over.
+    for _ in range(3):
         await round_of_load()
         assert len(results) == STREAMS
-        seen.append((open_fds(), len(asyncio.all_tasks())))
-    assert max(f for f, _ in seen[2:]) <= max(f for f, _ in seen[:2]) + 4, seen
-    assert max(t for _, t in seen[2:]) <= max(t for _, t in seen[:2]) + 2, seen
+    assert open_fds() <= fds_before + 2 * CONCURRENCY + 8
+    assert len(asyncio.all_tasks()) <= tasks_before + CONCURRENCY + 8
     assert len(working_tasks()) <= baseline_work, "no handler or relay is left running"
 
 
