@@ -137,6 +137,15 @@ def json_body(data: bytes, provider: str) -> Any:
         ) from exc
 
 
+def error_payload(data: bytes) -> Any:
+    """An upstream error body: its JSON, or (a proxy's HTML page, plain text) its first 300
+    characters."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return data[:300].decode("utf-8", "replace").strip()
+
+
 def retry_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers of an upstream error worth passing on to the client."""
     value = headers.get("retry-after")

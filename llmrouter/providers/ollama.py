@@ -18,7 +18,7 @@ from llmrouter.chunks import Chunk, ChunkMaker, Usage, completion_of, make_usage
 from llmrouter.config import ProviderConfig
 from llmrouter.errors import BadRequest, UpstreamError, UpstreamProtocolError
 from llmrouter.ndjson import NDJSONDecoder
-from llmrouter.providers.base import RequestContext, UpstreamRequest, retry_headers
+from llmrouter.providers.base import RequestContext, UpstreamRequest, error_payload, retry_headers
 from llmrouter.providers.content import image_of, parts, text_of
 
 # OpenAI parameter → Ollama `options` field.
@@ -67,10 +67,7 @@ class OllamaProvider:
     def parse_error(
         self, status: int, data: bytes, headers: Mapping[str, str], ctx: RequestContext
     ) -> UpstreamError:
-        try:
-            body = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            body = data[:300].decode("utf-8", "replace").strip()
+        body = error_payload(data)
         message = body.get("error") if isinstance(body, dict) else body
         text = str(message or f"HTTP {status}")
         if status == 404 and "not found" in text:

@@ -22,6 +22,7 @@ from llmrouter.providers.base import (
     RequestContext,
     UpstreamRequest,
     api_key,
+    error_payload,
     json_body,
     retry_headers,
 )
@@ -134,10 +135,7 @@ class OpenAIProvider:
     def parse_error(
         self, status: int, data: bytes, headers: Mapping[str, str], ctx: RequestContext
     ) -> UpstreamError:
-        try:
-            body = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            body = data[:300].decode("utf-8", "replace").strip()
+        body = error_payload(data)
         return error_from_body(self.config.name, status, body, headers)
 
 

@@ -26,7 +26,13 @@ from llmrouter.providers.anthropic.request import (
 )
 from llmrouter.providers.anthropic.response import error_from_anthropic, from_anthropic_message
 from llmrouter.providers.anthropic.stream import AnthropicTranslator
-from llmrouter.providers.base import RequestContext, UpstreamRequest, api_key, json_body
+from llmrouter.providers.base import (
+    RequestContext,
+    UpstreamRequest,
+    api_key,
+    error_payload,
+    json_body,
+)
 from llmrouter.sse import SSEDecoder
 from llmrouter.store import MemoryStore
 
@@ -140,10 +146,7 @@ class AnthropicProvider:
     def parse_error(
         self, status: int, data: bytes, headers: Mapping[str, str], ctx: RequestContext
     ) -> UpstreamError:
-        try:
-            body: Any = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            body = data[:300].decode("utf-8", "replace").strip()
+        body = error_payload(data)
         return error_from_anthropic(self.config.name, status, body, headers)
 
 

@@ -19,7 +19,13 @@ import orjson
 from llmrouter.chunks import completion_of
 from llmrouter.config import ProviderConfig
 from llmrouter.errors import UpstreamError
-from llmrouter.providers.base import RequestContext, UpstreamRequest, api_key, json_body
+from llmrouter.providers.base import (
+    RequestContext,
+    UpstreamRequest,
+    api_key,
+    error_payload,
+    json_body,
+)
 from llmrouter.providers.google.errors import error_from_gemini
 from llmrouter.providers.google.request import to_gemini_request
 from llmrouter.providers.google.stream import GeminiTranslator
@@ -87,10 +93,7 @@ class GoogleProvider:
     def parse_error(
         self, status: int, data: bytes, headers: Mapping[str, str], ctx: RequestContext
     ) -> UpstreamError:
-        try:
-            body: Any = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            body = data[:300].decode("utf-8", "replace").strip()
+        body = error_payload(data)
         secrets = (self.config.api_key, ctx.client_key)
         return error_from_gemini(self.config.name, status, body, headers, secrets)
 
