@@ -1,4 +1,4 @@
-"""Reading OpenAI message content, shared by the translating providers.
+"""Reading OpenAI message content and tool-call arguments, shared by the translating providers.
 
 OpenAI content is a string, null, or a list of parts (`text`, `image_url`, ...). Providers that
 translate it (Anthropic, Gemini, Ollama) read it through these functions so that every one of
@@ -12,6 +12,8 @@ import binascii
 import re
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from llmrouter.errors import BadRequest
 
@@ -60,3 +62,27 @@ def image_of(part: dict[str, Any], where: str) -> Image:
     except (binascii.Error, ValueError) as exc:
         raise BadRequest(f"'{where}' has invalid base64 image data.", param=where) from exc
     return Image(media_type=(match.group("type") or "").lower(), data=data)
+
+
+def call_arguments(function: dict[str, Any], where: str, upstream: str) -> dict[str, Any]:
+    """An earlier tool call's arguments (OpenAI sends a JSON string) as the object `upstream`
+    wants (Anthropic, Gemini and Ollama all do); `where` is the call, `messages[i].tool_calls[j]`.
+    Absent or blank arguments are `{}`."""
+    raw = function.get("arguments")
+    field = f"{where}.function.arguments"
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return {}
+    try:
+        value = orjson.loads(raw) if isinstance(raw, str) else raw
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(
+            f"'{field}' is not valid JSON ({exc}); {upstream} needs the arguments of every "
+            "earlier tool call as a JSON object.",
+            param=field,
+        ) from exc
+    if not isinstance(value, dict):
+        raise BadRequest(
+            f"'{field}' must be a JSON object for {upstream}, got {type(value).__name__}.",
+            param=field,
+        )
+    return value

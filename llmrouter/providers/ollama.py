@@ -19,7 +19,7 @@ from llmrouter.config import ProviderConfig
 from llmrouter.errors import BadRequest, UpstreamError, UpstreamProtocolError
 from llmrouter.ndjson import NDJSONDecoder
 from llmrouter.providers.base import RequestContext, UpstreamRequest, error_payload, retry_headers
-from llmrouter.providers.content import image_of, parts, text_of
+from llmrouter.providers.content import call_arguments, image_of, parts, text_of
 
 # OpenAI parameter → Ollama `options` field.
 OPTIONS = {
@@ -134,7 +134,7 @@ class _Messages:
         for j, call in enumerate(message.get("tool_calls") or ()):
             function = call.get("function") or {}
             self.names[str(call.get("id"))] = str(function.get("name") or "")
-            arguments = _arguments(function, f"{where}.tool_calls[{j}].function.arguments")
+            arguments = call_arguments(function, f"{where}.tool_calls[{j}]", "Ollama")
             calls.append({"function": {"name": function.get("name"), "arguments": arguments}})
         if calls:
             out["tool_calls"] = calls
@@ -166,18 +166,6 @@ def _user(role: str, content: Any, where: str) -> dict[str, Any]:
     if images:
         out["images"] = images
     return out
-
-
-def _arguments(function: dict[str, Any], where: str) -> dict[str, Any]:
-    """Ollama wants arguments as an object, not OpenAI's JSON string."""
-    raw = function.get("arguments") or "{}"
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"'{where}' is not valid JSON: {exc}", param=where) from exc
-    if not isinstance(value, dict):
-        raise BadRequest(f"'{where}' must be a JSON object.", param=where)
-    return value
 
 
 def _format(fmt: Any) -> Any:

@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from llmrouter.errors import BadRequest
-from llmrouter.providers.content import image_of, parts, text_of
+from llmrouter.providers.content import call_arguments, image_of, parts, text_of
 from llmrouter.toolids import safe_id
 
 Block = dict[str, Any]
@@ -174,7 +172,7 @@ def _assistant(
                 "type": "tool_use",
                 "id": ids.use(str(call.get("id") or f"call_{j}")),
                 "name": rename(str(function.get("name") or "")),
-                "input": _arguments(function.get("arguments"), f"{where}.tool_calls[{j}]"),
+                "input": call_arguments(function, f"{where}.tool_calls[{j}]", "Anthropic"),
             }
         )
     if calls and recall is not None:
@@ -182,25 +180,6 @@ def _assistant(
         if thinking:
             blocks[:0] = thinking  # "thinking blocks must come first" in an assistant turn
     return blocks
-
-
-def _arguments(raw: Any, where: str) -> dict[str, Any]:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return {}
-    try:
-        value = orjson.loads(raw) if isinstance(raw, str) else raw
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(
-            f"'{where}.function.arguments' is not valid JSON ({exc}); Anthropic needs the "
-            "arguments of every earlier tool call as a JSON object.",
-            param=f"{where}.function.arguments",
-        ) from exc
-    if not isinstance(value, dict):
-        raise BadRequest(
-            f"'{where}.function.arguments' must be a JSON object, got {type(value).__name__}.",
-            param=f"{where}.function.arguments",
-        )
-    return value
 
 
 def _tool_result(message: dict[str, Any], where: str, ids: _Ids) -> Block:

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from llmrouter.errors import BadRequest
-from llmrouter.providers.content import image_of, parts, text_of
+from llmrouter.providers.content import call_arguments, image_of, parts, text_of
 from llmrouter.providers.google.schema import clean_schema, has_properties
 from llmrouter.store import Store
 
@@ -133,7 +133,8 @@ class _Contents:
         name = str(function.get("name") or "")
         call_id = str(call.get("id") or "")
         self.names[call_id] = name
-        part: Part = {"functionCall": {"name": name, "args": _arguments(function, where)}}
+        args = call_arguments(function, where, "Gemini")
+        part: Part = {"functionCall": {"name": name, "args": args}}
         signature = self.signatures.get(call_id) if call_id else None
         # "If you are transferring a conversation trace from another model ... set the
         # thoughtSignature to a dummy value" (Gemini thought-signatures guide): only the
@@ -196,23 +197,6 @@ def _file(file: Any, where: str) -> Part:
         raise BadRequest(f"'{where}.file_data' must be a base64 data: URL.", param=where)
     image = image_of({"image_url": {"url": data}}, f"{where}.file_data")
     return {"inlineData": {"mimeType": image.media_type, "data": image.data}}
-
-
-def _arguments(function: dict[str, Any], where: str) -> dict[str, Any]:
-    raw = function.get("arguments") or "{}"
-    try:
-        args = orjson.loads(raw) if isinstance(raw, str) else raw
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(
-            f"'{where}.function.arguments' is not valid JSON: {exc}",
-            param=f"{where}.function.arguments",
-        ) from exc
-    if not isinstance(args, dict):
-        raise BadRequest(
-            f"'{where}.function.arguments' must be a JSON object for Gemini.",
-            param=f"{where}.function.arguments",
-        )
-    return args
 
 
 def _response_object(message: dict[str, Any]) -> dict[str, Any]:
