@@ -36,7 +36,7 @@ def _raw_events(fmt: str) -> list[bytes]:
 
 
 def decoders(seconds: float) -> dict[str, Any]:
-    from llmrouter.providers.openai import PassthroughFilter
+    from llmrouter.providers.openai_stream import PassthroughFilter
     from llmrouter.sse import SSEDecoder
 
     raw = _raw_events("openai")

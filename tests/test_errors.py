@@ -315,7 +315,7 @@ async def test_a_stream_that_keeps_talking_outlives_its_idle_limit(
 
 def test_an_event_larger_than_the_limit_is_a_protocol_error() -> None:
     from llmrouter.errors import UpstreamProtocolError
-    from llmrouter.providers.openai import MAX_EVENT, PassthroughFilter
+    from llmrouter.providers.openai_stream import MAX_EVENT, PassthroughFilter
 
     f = PassthroughFilter("openai", keep_usage=False)
     assert f.feed(b'data: {"choices": []}\n\ndata: {"x": "') == b'data: {"choices": []}\n\n'

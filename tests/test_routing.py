@@ -11,7 +11,7 @@ import pytest
 from llmrouter.classify import Decision
 from llmrouter.config import ModelRef, parse_config
 from llmrouter.errors import ModelNotFound, NoProviderConfigured
-from llmrouter.providers.openai import PassthroughFilter
+from llmrouter.providers.openai_stream import PassthroughFilter
 from llmrouter.routing import Router, resolve_levels
 from tests.conftest import RouterFactory, openai_config
 from tests.fakes import OpenAIFake, fixture
