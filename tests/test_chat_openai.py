@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import RouterFactory, openai_config
 from tests.fake_ollama import OllamaFake
 from tests.fakes import OpenAIFake, Reply, fixture
+from tests.sdk import collect
 
 Client = Callable[..., openai.AsyncOpenAI]
 
@@ -91,16 +92,7 @@ async def test_streamed_parallel_tool_calls(
         tool_choice="auto",
         messages=[{"role": "user", "content": "weather and time in Paris?"}],
     )
-    calls: dict[int, dict[str, str]] = {}
-    finish = None
-    async for chunk in stream:
-        for choice in chunk.choices:
-            finish = choice.finish_reason or finish
-            for call in choice.delta.tool_calls or []:
-                slot = calls.setdefault(call.index, {"id": "", "name": "", "args": ""})
-                slot["id"] += call.id or ""
-                slot["name"] += (call.function and call.function.name) or ""
-                slot["args"] += (call.function and call.function.arguments) or ""
+    _, calls, finish, _ = await collect(stream)
     assert finish == "tool_calls"
     assert calls[0] == {
         "id": "call_Wq2mZ8yKxN3vB6tR1pL4sD9f",

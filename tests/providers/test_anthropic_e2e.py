@@ -13,6 +13,7 @@ from llmrouter.sse import encode_event
 from tests.conftest import RouterFactory
 from tests.fake_anthropic import AnthropicFake
 from tests.fakes import Reply, fixture
+from tests.sdk import collect
 
 KEY = "sk-ant-test"
 MODEL = "anthropic:claude-sonnet-4-5"
@@ -45,21 +46,6 @@ async def start(
         **extra,
     }
     return fake, await make_router(raw)
-
-
-async def collect(stream: Any) -> tuple[str, dict[int, dict[str, str]], str | None, list[Any]]:
-    text, calls, finish, chunks = "", {}, None, []
-    async for chunk in stream:
-        chunks.append(chunk)
-        for choice in chunk.choices:
-            finish = choice.finish_reason or finish
-            text += choice.delta.content or ""
-            for call in choice.delta.tool_calls or []:
-                slot = calls.setdefault(call.index, {"id": "", "name": "", "args": ""})
-                slot["id"] += call.id or ""
-                slot["name"] += (call.function and call.function.name) or ""
-                slot["args"] += (call.function and call.function.arguments) or ""
-    return text, calls, finish, chunks
 
 
 async def test_streaming_text_with_usage(

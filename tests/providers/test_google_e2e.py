@@ -12,6 +12,7 @@ from llmrouter.config import LEVELS
 from tests.conftest import RouterFactory
 from tests.fake_gemini import GeminiFake
 from tests.fakes import Reply, fixture
+from tests.sdk import collect
 
 KEY = "g-test-key-0123456789"
 TOOLS: list[Any] = [
@@ -51,21 +52,6 @@ async def setup(
         env={"GEMINI_API_KEY": KEY},
     )
     return fake, client(base)
-
-
-async def collect(stream: Any) -> tuple[str, dict[int, dict[str, str]], str | None, list[Any]]:
-    text, calls, finish, chunks = "", {}, None, []
-    async for chunk in stream:
-        chunks.append(chunk)
-        for choice in chunk.choices:
-            text += choice.delta.content or ""
-            finish = choice.finish_reason or finish
-            for call in choice.delta.tool_calls or []:
-                slot = calls.setdefault(call.index, {"id": "", "name": "", "args": ""})
-                slot["id"] += call.id or ""
-                slot["name"] += (call.function and call.function.name) or ""
-                slot["args"] += (call.function and call.function.arguments) or ""
-    return text, calls, finish, chunks
 
 
 async def test_streams_text_with_key_in_header_only(
