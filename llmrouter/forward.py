@@ -320,7 +320,7 @@ async def _stream(
                     clock.watch(deadline)
                     try:
                         async for data in reader:
-                            clock.last_read = clock.loop.time()  # clock.read(), inlined
+                            clock.read()
                             out = pipe.feed(data)
                             if content.at_eof():
                                 last = out
