@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from benchmarks.fake_upstream import format_of
+from benchmarks.answers import format_of
 
 SYSTEM = "You are a helpful assistant. Answer briefly and precisely."
 ASK = "Explain in two sentences why the sky is blue, and name the effect."

@@ -22,7 +22,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.fake_upstream import answer_tokens, run
+from benchmarks.answers import answer_tokens
+from benchmarks.fake_upstream import run
 
 STALL_S = 30.0  # no byte for this long: the stream is stalled (and counted as an error)
 

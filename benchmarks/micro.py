@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.fake_upstream import BUILDERS
+from benchmarks.answers import BUILDERS
 from benchmarks.lanes import LANES, Lane, router_config, unavailable
 
 FAKE = "http://127.0.0.1:9"  # never contacted: providers only build requests and translate

@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 
 from benchmarks import report
-from benchmarks.fake_upstream import BUILDERS, Connection, Upstream, whole_body
+from benchmarks.answers import BUILDERS, whole_body
+from benchmarks.fake_upstream import Connection, Upstream
 from benchmarks.lanes import LANES, unavailable
 from benchmarks.load import check
 
