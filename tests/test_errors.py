@@ -278,21 +278,28 @@ async def test_access_log_has_one_line_and_no_key_or_prompt(
     assert "client-secret-key" not in text
 
 
-async def test_stream_idle_past_its_limit_ends_with_an_error_event(
-    openai_fake: OpenAIFake, make_router: RouterFactory
-) -> None:
-    openai_fake.queue(Reply("sse", fixture("openai/text.sse"), delay=0.6))
-    raw = openai_config(openai_fake)
-    raw["providers"]["openai"]["timeouts"] = {"idle": 0.25}
+async def stream_with_idle_limit(
+    fake: OpenAIFake, make_router: RouterFactory, idle: float
+) -> tuple[int, bytes]:
+    """One streamed request through a router whose OpenAI idle limit is `idle` seconds."""
+    raw = openai_config(fake)
+    raw["providers"]["openai"]["timeouts"] = {"idle": idle}
     base = await make_router(raw)
     async with aiohttp.ClientSession() as http:
         resp = await http.post(
             base + "/v1/chat/completions",
             json={"model": "medium", "stream": True, "messages": HI},
         )
-        raw_body = await resp.read()
+        return resp.status, await resp.read()
+
+
+async def test_stream_idle_past_its_limit_ends_with_an_error_event(
+    openai_fake: OpenAIFake, make_router: RouterFactory
+) -> None:
+    openai_fake.queue(Reply("sse", fixture("openai/text.sse"), delay=0.6))
+    status, raw_body = await stream_with_idle_limit(openai_fake, make_router, 0.25)
     frames = [f for f in raw_body.split(b"\n\n") if f]
-    assert resp.status == 200
+    assert status == 200
     assert frames[0] == fixture("openai/text.sse").split(b"\n\n")[0]
     assert frames[-1].startswith(b'data: {"error":') and b"idle limit 0.25 s" in frames[-1]
 
@@ -301,15 +308,7 @@ async def test_a_stream_that_keeps_talking_outlives_its_idle_limit(
     openai_fake: OpenAIFake, make_router: RouterFactory
 ) -> None:
     openai_fake.queue(Reply("sse", fixture("openai/text.sse"), delay=0.1))  # ~1.3 s in all
-    raw = openai_config(openai_fake)
-    raw["providers"]["openai"]["timeouts"] = {"idle": 0.35}
-    base = await make_router(raw)
-    async with aiohttp.ClientSession() as http:
-        resp = await http.post(
-            base + "/v1/chat/completions",
-            json={"model": "medium", "stream": True, "messages": HI},
-        )
-        raw_body = await resp.read()
+    _, raw_body = await stream_with_idle_limit(openai_fake, make_router, 0.35)
     assert raw_body.endswith(b"data: [DONE]\n\n") and b'"error"' not in raw_body
 
 
